@@ -1,0 +1,292 @@
+//! The commands: read the spec (file, then flags), call the core, print or write the result.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anstream::{eprintln, println};
+use anstyle::{AnsiColor, Style};
+use clap::CommandFactory;
+use trident_core::{Diagnostic, Severity, Spec};
+
+use crate::args::{CheckFormat, Cli, Cmd, Input, SpecFormat};
+
+/// Exit status for invalid input (spec errors, refused overwrite).
+const INVALID: u8 = 1;
+/// Exit status for usage and I/O errors.
+const FAILURE: u8 = 2;
+
+/// An error that ends the command; printed once by `main`.
+pub enum Error {
+    /// Diagnostics about the spec (exit 1).
+    Invalid(Vec<Diagnostic>),
+    /// Something the user must fix that is not a spec field (exit 1).
+    Refused(String),
+    /// I/O and other failures (exit 2).
+    Io(String, io::Error),
+}
+
+impl Error {
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io(_, e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            Error::Invalid(_) | Error::Refused(_) => INVALID,
+            Error::Io(..) => FAILURE,
+        })
+    }
+
+    pub fn print(&self) {
+        match self {
+            Error::Invalid(diags) => print_diagnostics(diags),
+            Error::Refused(msg) => {
+                eprintln!("{}error{}: {msg}", ERROR.render(), ERROR.render_reset())
+            }
+            Error::Io(what, e) => {
+                eprintln!(
+                    "{}error{}: {what}: {e}",
+                    ERROR.render(),
+                    ERROR.render_reset()
+                )
+            }
+        }
+    }
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const DIM: Style = AnsiColor::Cyan.on_default();
+const BOLD: Style = Style::new().bold();
+
+fn out_err(e: io::Error) -> Error {
+    Error::Io("cannot write to stdout".into(), e)
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Cmd::Generate {
+            input,
+            out,
+            only,
+            force,
+        } => generate(&input, out, only, force),
+        Cmd::Check { input, format } => check(&input, format),
+        Cmd::Spec { input, format } => {
+            let spec = load(&input)?;
+            let text = match format {
+                SpecFormat::Toml => {
+                    toml::to_string_pretty(&spec).expect("a Spec always serializes")
+                }
+                SpecFormat::Json => {
+                    serde_json::to_string_pretty(&spec).expect("a Spec always serializes") + "\n"
+                }
+            };
+            io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map_err(out_err)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "trident", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Defaults, then the spec file, then flags. Every flag error is reported at once.
+fn load(input: &Input) -> Result<Spec, Error> {
+    let mut spec = match &input.spec {
+        None => Spec::default(),
+        Some(path) => read_spec(path)?,
+    };
+    let errors: Vec<Diagnostic> = input
+        .flags
+        .iter()
+        .filter_map(|(field, value)| field.set(&mut spec, value).err())
+        .collect();
+    if errors.is_empty() {
+        Ok(spec)
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+fn read_spec(path: &Path) -> Result<Spec, Error> {
+    let text = if path == Path::new("-") {
+        let mut s = String::new();
+        io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::Io("cannot read the spec from stdin".into(), e))?;
+        s
+    } else {
+        fs::read_to_string(path)
+            .map_err(|e| Error::Io(format!("cannot read {}", path.display()), e))?
+    };
+    let is_json =
+        path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    let parsed = if is_json {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(&text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|e| {
+        Error::Invalid(vec![Diagnostic::error(
+            "unreadable-spec",
+            "spec",
+            format!("{} is not a valid spec: {}", path.display(), e.trim_end()),
+            "fix the file; `trident spec` prints a complete example with every field",
+        )])
+    })
+}
+
+fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        let (style, level) = match d.severity {
+            Severity::Error => (ERROR, "error"),
+            Severity::Warning => (WARNING, "warning"),
+        };
+        eprintln!(
+            "{}{level}[{}]{}: {}{}{} ({}): {}",
+            style.render(),
+            d.code,
+            style.render_reset(),
+            BOLD.render(),
+            d.field,
+            BOLD.render_reset(),
+            d.flag,
+            d.message
+        );
+        eprintln!("  {}hint{}: {}", DIM.render(), DIM.render_reset(), d.hint);
+    }
+    let (errors, warnings) = trident_core::counts(diags);
+    if errors > 0 {
+        eprintln!("{errors} error(s), {warnings} warning(s); nothing was written");
+    }
+}
+
+fn check(input: &Input, format: CheckFormat) -> Result<ExitCode, Error> {
+    let diags = match load(input) {
+        Ok(spec) => match trident_core::generate(&spec) {
+            Ok(g) => g.warnings,
+            Err(d) => d,
+        },
+        Err(Error::Invalid(d)) => d,
+        Err(e) => return Err(e),
+    };
+    let (errors, warnings) = trident_core::counts(&diags);
+    match format {
+        CheckFormat::Json => {
+            let report = serde_json::json!({
+                "valid": errors == 0,
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": diags,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("diagnostics serialize")
+            );
+        }
+        CheckFormat::Text => {
+            if errors == 0 {
+                print_diagnostics(&diags);
+                println!("valid: {warnings} warning(s)");
+            } else {
+                print_diagnostics(&diags);
+            }
+        }
+    }
+    Ok(ExitCode::from(if errors == 0 { 0 } else { INVALID }))
+}
+
+fn generate(
+    input: &Input,
+    out: Option<PathBuf>,
+    only: Option<String>,
+    force: bool,
+) -> Result<ExitCode, Error> {
+    let spec = load(input)?;
+    let generated = trident_core::generate(&spec).map_err(Error::Invalid)?;
+    print_diagnostics(&generated.warnings);
+    let files: Vec<_> = generated
+        .files
+        .iter()
+        .filter(|f| only.as_deref().is_none_or(|o| o == f.name))
+        .collect();
+    let Some(dir) = out else {
+        let mut stdout = io::stdout().lock();
+        for (i, f) in files.iter().enumerate() {
+            if only.is_none() {
+                let sep = if i == 0 { "" } else { "\n" };
+                write!(stdout, "{sep}==> {} <==\n", f.name).map_err(out_err)?;
+            }
+            stdout.write_all(f.contents.as_bytes()).map_err(out_err)?;
+        }
+        stdout.flush().map_err(out_err)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+
+    // Decide everything before touching the disk: which files change, and whether any
+    // differing file would be replaced without --force.
+    let mut plan = Vec::new();
+    let mut refused = Vec::new();
+    for f in &files {
+        let path = dir.join(f.name);
+        match fs::read(&path) {
+            Ok(old) if old == f.contents.as_bytes() => plan.push((path, f, false)),
+            Ok(_) if !force => refused.push(path),
+            Ok(_) => plan.push((path, f, true)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => plan.push((path, f, true)),
+            Err(e) => return Err(Error::Io(format!("cannot read {}", path.display()), e)),
+        }
+    }
+    if !refused.is_empty() {
+        let list: Vec<String> = refused.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::Refused(format!(
+            "{} already exist(s) with other content: {}\n  hint: compare with `trident generate --only NAME`, then pass --force to replace; nothing was written",
+            refused.len(),
+            list.join(", ")
+        )));
+    }
+    fs::create_dir_all(&dir)
+        .map_err(|e| Error::Io(format!("cannot create {}", dir.display()), e))?;
+    // Write every changed file to a temporary name first, then rename them all into place,
+    // so a failure while writing leaves the old files untouched.
+    let mut staged = Vec::new();
+    for (path, f, changed) in &plan {
+        if !changed {
+            continue;
+        }
+        let tmp = dir.join(format!(".{}.trident-{}", f.name, std::process::id()));
+        let result = fs::File::create(&tmp).and_then(|mut file| {
+            file.write_all(f.contents.as_bytes())?;
+            file.sync_all()
+        });
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            for (t, _) in &staged {
+                let _ = fs::remove_file(t);
+            }
+            return Err(Error::Io(format!("cannot write {}", tmp.display()), e));
+        }
+        staged.push((tmp, path.clone()));
+    }
+    for (tmp, path) in &staged {
+        fs::rename(tmp, path)
+            .map_err(|e| Error::Io(format!("cannot replace {}", path.display()), e))?;
+    }
+    for (path, _, changed) in &plan {
+        let what = if *changed { "wrote" } else { "unchanged" };
+        eprintln!(
+            "{}{what:>9}{} {}",
+            DIM.render(),
+            DIM.render_reset(),
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,173 @@
+//! Command-line types. The spec flags are not written out here: they come from the core's
+//! field table, so every spec field has a flag and the names cannot drift.
+
+use std::path::PathBuf;
+
+use clap::{
+    Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand, ValueEnum,
+};
+use trident_core::fields::Group;
+use trident_core::{Field, FIELDS};
+
+const EXAMPLES: &str = "\
+Examples:
+  trident generate                               print the three files for the seed's setup
+  trident generate --replicas 8 --base-port 9000 --out /srv/webapp/etc
+  trident generate --spec deploy.toml --only nginx.conf
+  trident check --base-port 65534 --format json
+  trident spec > deploy.toml                     start a spec file from the defaults
+
+Exit status:
+  0  success (check: the spec is valid)
+  1  invalid input: the spec has errors, or a file would be overwritten without --force
+  2  usage or I/O error";
+
+/// Trident: one deployment spec in, matching supervisord.conf, webapp.ini (uWSGI) and
+/// nginx.conf out.
+#[derive(Debug, Parser)]
+#[command(name = "trident", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Validate the spec and print or write supervisord.conf, webapp.ini and nginx.conf.
+    #[command(after_help = EXAMPLES)]
+    Generate {
+        /// Spec options.
+        #[command(flatten)]
+        input: Input,
+        /// Write the files into DIR (created if missing): all of them or none.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Only this file (supervisord.conf, webapp.ini or nginx.conf); printed without header.
+        #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(trident_core::FILE_NAMES))]
+        only: Option<String>,
+        /// Replace files in DIR whose content differs.
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
+    /// Validate the spec and print every diagnostic.
+    #[command(after_help = EXAMPLES)]
+    Check {
+        /// Spec options.
+        #[command(flatten)]
+        input: Input,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// Print the effective spec (defaults, then --spec, then flags), to start a spec file from.
+    Spec {
+        /// Spec options.
+        #[command(flatten)]
+        input: Input,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SpecFormat::Toml)]
+        format: SpecFormat,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Format of `trident check`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CheckFormat {
+    /// Human-readable, coloured on a terminal.
+    Text,
+    /// One JSON object with every diagnostic.
+    Json,
+}
+
+/// Format of `trident spec`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SpecFormat {
+    /// TOML, as read by --spec.
+    Toml,
+    /// JSON, as read by --spec.
+    Json,
+}
+
+/// Where the spec comes from: a file, then flags on top.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// `--spec FILE` (`-` for stdin).
+    pub spec: Option<PathBuf>,
+    /// Spec flags in field-table order, each with its raw text.
+    pub flags: Vec<(&'static Field, String)>,
+}
+
+fn heading(group: Group) -> &'static str {
+    match group {
+        Group::Basics => "Spec",
+        Group::Paths => "Spec: paths",
+        Group::Uwsgi => "Spec: uWSGI",
+        Group::Failover => "Spec: load balancing and failover",
+        Group::Names => "Spec: names",
+    }
+}
+
+impl Args for Input {
+    fn augment_args(cmd: Command) -> Command {
+        let cmd = cmd.arg(
+            Arg::new("spec")
+                .long("spec")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("read the spec from a TOML or JSON file (- for stdin); flags override it"),
+        );
+        FIELDS.iter().fold(cmd, |cmd, f| {
+            let mut arg = Arg::new(f.name)
+                .long(f.flag)
+                .value_name(f.value_name)
+                .help(f.help)
+                .help_heading(heading(f.group))
+                .allow_hyphen_values(true)
+                .action(if f.repeatable {
+                    ArgAction::Append
+                } else {
+                    ArgAction::Set
+                });
+            if !f.choices.is_empty() {
+                // Shown in help, but parsed by the core so its aliases and messages apply.
+                arg = arg.hide_possible_values(true).help(format!(
+                    "{} [{}]",
+                    f.help,
+                    f.choices.join("|")
+                ));
+            }
+            cmd.arg(arg)
+        })
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for Input {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut flags = Vec::new();
+        for f in FIELDS {
+            if let Some(values) = m.get_many::<String>(f.name) {
+                flags.extend(values.map(|v| (f, v.clone())));
+            }
+        }
+        Ok(Input {
+            spec: m.get_one::<PathBuf>("spec").cloned(),
+            flags,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}

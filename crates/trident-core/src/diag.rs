@@ -1,0 +1,95 @@
+//! Diagnostics: what is wrong with a spec, where, and how to fix it.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Whether a diagnostic stops rendering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The spec cannot be rendered.
+    Error,
+    /// The spec renders, but the result is risky or surprising.
+    Warning,
+}
+
+/// One problem with one field of a spec.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable kebab-case identifier, e.g. `port-out-of-range`.
+    pub code: &'static str,
+    /// Path of the field in the spec, e.g. `base_port` or `env.DATABASE_URL`.
+    pub field: String,
+    /// The command-line flag that sets the field, e.g. `--base-port`.
+    pub flag: String,
+    /// What is wrong, in lowercase, without a trailing period.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+impl Diagnostic {
+    /// An error on `field`.
+    pub fn error(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Diagnostic {
+        let field = field.into();
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            flag: flag_of(&field),
+            field,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// A warning on `field`.
+    pub fn warning(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, field, message, hint)
+        }
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The top-level spec field this diagnostic is about (`env` for `env.KEY`).
+    pub fn top_field(&self) -> &str {
+        self.field.split('.').next().unwrap_or(&self.field)
+    }
+}
+
+/// `base_port` → `--base-port`; `env.KEY` → `--env`.
+fn flag_of(field: &str) -> String {
+    let top = field.split('.').next().unwrap_or(field);
+    format!("--{}", top.replace('_', "-"))
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{level}[{}]: {} ({}): {}\n  hint: {}",
+            self.code, self.field, self.flag, self.message, self.hint
+        )
+    }
+}

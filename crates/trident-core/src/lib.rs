@@ -1,0 +1,52 @@
+//! Trident's core: a deployment [`Spec`] in, validated, and rendered into `supervisord.conf`,
+//! `webapp.ini` and `nginx.conf` that agree with each other.
+//!
+//! **No I/O**: input is a value, output is strings and [`Diagnostic`]s. The CLI and the web
+//! playground are thin layers over [`generate`].
+//!
+//! ```
+//! let spec = trident_core::Spec { replicas: 4, ..Default::default() };
+//! let out = trident_core::generate(&spec).unwrap();
+//! assert!(out.files[0].contents.contains("[program:p3]"));
+//! ```
+
+pub mod consistency;
+mod diag;
+pub mod fields;
+mod render;
+mod spec;
+mod validate;
+
+pub use diag::{Diagnostic, Severity};
+pub use fields::{Field, FIELDS};
+pub use render::{
+    render, reproduce_command, shell_quote, RenderedFile, FILE_NAMES, NGINX_CONF, SUPERVISORD_CONF,
+    UWSGI_INI, VERSION,
+};
+pub use spec::{Balance, Dirs, NextUpstream, SocketKind, Spec};
+pub use validate::{counts, validate, ValidSpec, MAX_REPLICAS};
+
+/// The rendered files, and the warnings that came with a valid spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generated {
+    /// `supervisord.conf`, `webapp.ini`, `nginx.conf`, in that order.
+    pub files: Vec<RenderedFile>,
+    /// Warnings: rendered anyway, worth a look.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Validates `spec`, renders every file and checks them against each other.
+///
+/// On error returns every diagnostic at once (errors first, then warnings).
+pub fn generate(spec: &Spec) -> Result<Generated, Vec<Diagnostic>> {
+    let valid = validate(spec)?;
+    let files = render(&valid);
+    let problems = consistency::check(&valid, &files);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Generated {
+        files,
+        warnings: valid.warnings().to_vec(),
+    })
+}

@@ -1,0 +1,163 @@
+//! `supervisord.conf`: supervisord itself, its control socket, one program per replica and
+//! one for nginx.
+//!
+//! Grammar: Python's configparser with `;`/`#` inline comments after whitespace, then `%`
+//! expansion of every value, then `shlex` for `command` and `environment`.
+
+use std::fmt::Write as _;
+
+use super::{percent, Context, NGINX_CONF, UWSGI_INI};
+use crate::spec::SocketKind;
+
+/// supervisord priority of the replicas: spawned before nginx.
+const REPLICA_PRIORITY: u32 = 100;
+/// supervisord priority of nginx.
+const NGINX_PRIORITY: u32 = 900;
+
+pub(super) fn render(ctx: &Context<'_>) -> String {
+    let spec = ctx.spec;
+    let d = &ctx.dirs;
+    let mut out = String::with_capacity(1024 + 420 * spec.replicas as usize);
+    let o = &mut out;
+    ctx.header(o, ";");
+    // Comment lines are not expanded, so they hold the paths as they are.
+    let sup = ctx.conf(super::SUPERVISORD_CONF);
+    let _ = writeln!(
+        o,
+        "; supervisord creates no directories; before the first start run:"
+    );
+    let _ = writeln!(o, ";   mkdir -p '{}' '{}' '{}'", d.app, d.run, d.log);
+    let _ = writeln!(
+        o,
+        "; Start: supervisord -c '{sup}'   Check: supervisorctl -c '{sup}' status"
+    );
+    let _ = writeln!(o);
+
+    let sock = percent(&format!("{}/supervisor.sock", d.run)).into_owned();
+    let _ = writeln!(o, "[unix_http_server]");
+    let _ = writeln!(o, "file = {sock}");
+    let _ = writeln!(o, "chmod = 0700");
+    let _ = writeln!(o);
+    let _ = writeln!(o, "[supervisord]");
+    let _ = writeln!(o, "logfile = {}/supervisord.log", percent(&d.log));
+    let _ = writeln!(o, "pidfile = {}/supervisord.pid", percent(&d.run));
+    let _ = writeln!(o, "childlogdir = {}", percent(&d.log));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "[rpcinterface:supervisor]");
+    let _ = writeln!(
+        o,
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface"
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(o, "[supervisorctl]");
+    let _ = writeln!(o, "serverurl = unix://{sock}");
+
+    // Everything but the per-replica variable is the same for every replica: build it once.
+    let uwsgi_cmd = format!(
+        "{} --ini {}",
+        percent(&arg(&spec.uwsgi_bin)),
+        percent(&arg(&ctx.conf(UWSGI_INI)))
+    );
+    let app = percent(&d.app).into_owned();
+    let log = percent(&d.log).into_owned();
+    let mut extra_env = String::new();
+    for (key, value) in &spec.env {
+        let _ = write!(extra_env, ",{key}=\"{}\"", percent(value));
+    }
+    for k in 0..spec.replicas {
+        let name = spec.program(k);
+        let (var, value) = ctx.replica_var(k);
+        let _ = writeln!(o);
+        let _ = writeln!(o, "[program:{name}]");
+        let _ = writeln!(o, "command = {uwsgi_cmd}");
+        let _ = writeln!(o, "directory = {app}");
+        let _ = writeln!(o, "environment = {var}=\"{}\"{extra_env}", percent(&value));
+        let _ = writeln!(o, "priority = {REPLICA_PRIORITY}");
+        let _ = writeln!(o, "autorestart = true");
+        // uWSGI 2.0 stops cleanly on QUIT; TERM without die-on-term reloads it instead and
+        // ends in SIGKILL after stopwaitsecs.
+        let _ = writeln!(o, "stopsignal = QUIT");
+        let _ = writeln!(o, "stopwaitsecs = 10");
+        let _ = writeln!(o, "killasgroup = true");
+        let _ = writeln!(o, "stdout_logfile = {log}/{name}.log");
+        let _ = writeln!(o, "redirect_stderr = true");
+    }
+
+    let nginx = format!(
+        "{} -p {} -c {}",
+        arg(&spec.nginx_bin),
+        arg(&format!("{}/", d.run)),
+        arg(&ctx.conf(NGINX_CONF))
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(o, "[program:{}]", spec.nginx_program);
+    if spec.wait_for_backends == 0 {
+        let _ = writeln!(o, "command = {}", percent(&nginx));
+    } else {
+        // supervisord spawns every program within milliseconds and has no "after" ordering;
+        // a request that reaches a replica before it binds marks it down for fail_timeout.
+        // So nginx starts once every replica's socket accepts, or after the wait, whichever
+        // comes first.
+        let _ = writeln!(
+            o,
+            "; nginx starts once every replica's socket accepts (at most {} s): a request sent",
+            spec.wait_for_backends
+        );
+        let _ = writeln!(
+            o,
+            "; before a replica binds would mark it down for fail_timeout."
+        );
+        let _ = writeln!(
+            o,
+            "command = /bin/bash -c '{}'",
+            percent(&wait_script(ctx, &nginx))
+        );
+    }
+    let _ = writeln!(o, "priority = {NGINX_PRIORITY}");
+    let _ = writeln!(o, "autorestart = true");
+    let _ = writeln!(o, "stopsignal = QUIT");
+    let _ = writeln!(o, "stopwaitsecs = 10");
+    let _ = writeln!(o, "stdout_logfile = {log}/{}.log", spec.nginx_program);
+    let _ = writeln!(o, "redirect_stderr = true");
+    out
+}
+
+/// A bash script that waits, bounded, until every replica accepts, then execs nginx.
+fn wait_script(ctx: &Context<'_>, nginx: &str) -> String {
+    let spec = ctx.spec;
+    let last = spec.replicas - 1;
+    let wait = spec.wait_for_backends;
+    let (each, ready) = match spec.socket {
+        SocketKind::Tcp => (
+            format!("p in {{{}..{}}}", spec.base_port, spec.base_port + last),
+            format!(
+                "(exec 3<>/dev/tcp/{}/$p) 2>/dev/null",
+                ctx.connect_host()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+            ),
+        ),
+        SocketKind::Unix => (
+            format!(
+                "p in \"{}/{}\"{{0..{last}}}\".sock\"",
+                ctx.dirs.run, spec.program_prefix
+            ),
+            "[ -S \"$p\" ]".to_string(),
+        ),
+    };
+    format!(
+        "end=$((SECONDS+{wait})); for {each}; do until {ready}; do [ $SECONDS -lt $end ] || break 2; sleep 0.1; done; done; exec {nginx}"
+    )
+}
+
+/// One argument of a supervisord `command`, which is split with POSIX `shlex`. Validated
+/// paths hold no `"` or `\`, so double quotes always suffice.
+fn arg(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:=,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("\"{s}\"")
+    }
+}

@@ -1,0 +1,84 @@
+//! `webapp.ini`: the uWSGI config every replica reads; only `S_PORT` (or `S_SOCKET`), set by
+//! supervisord, differs between replicas.
+//!
+//! Grammar: uWSGI's INI reader (comments only at line start, values to end of line), then
+//! `$(VAR)`, `@(file)` and `%x` expansion of every value; `%%` is a literal `%`.
+
+use std::fmt::Write as _;
+
+use super::{percent, Context, SUPERVISORD_CONF};
+use crate::spec::SocketKind;
+
+pub(super) fn render(ctx: &Context<'_>) -> String {
+    let spec = ctx.spec;
+    let mut out = String::with_capacity(1024);
+    let o = &mut out;
+    let (var, _) = ctx.replica_var(0);
+    ctx.header(o, ";");
+    let _ = writeln!(
+        o,
+        "; Every replica reads this file; supervisord sets {var} for each. Check without binding:"
+    );
+    let example = ctx.replica_var(0).1;
+    let _ = writeln!(
+        o,
+        ";   {var}='{example}' {} --strict --ini '{}' --get socket",
+        spec.uwsgi_bin,
+        ctx.conf(super::UWSGI_INI)
+    );
+    let _ = writeln!(o, "[uwsgi]");
+    // Unknown or misspelt options fail at start instead of being ignored.
+    let _ = writeln!(o, "strict = true");
+    if spec.python_plugin {
+        let _ = writeln!(o, "plugins = python3");
+    }
+    // An unset $(VAR) stays literal: without this guard uWSGI would bind a random port.
+    let _ = writeln!(o, "if-not-env = {var}");
+    let _ = writeln!(
+        o,
+        "print = {} needs {var}: start the replicas with supervisord -c {}",
+        super::UWSGI_INI,
+        percent(&ctx.conf(SUPERVISORD_CONF))
+    );
+    let _ = writeln!(o, "hook-asap = exit:1");
+    let _ = writeln!(o, "endif =");
+    // An import error stops the replica instead of serving 500s.
+    let _ = writeln!(o, "need-app = true");
+    if spec.master {
+        let _ = writeln!(o, "master = true");
+    }
+    if spec.vacuum {
+        let _ = writeln!(o, "vacuum = true");
+    }
+    let _ = writeln!(o, "chdir = {}", percent(&ctx.dirs.app));
+    let _ = writeln!(o, "module = {}", spec.module);
+    match spec.socket {
+        SocketKind::Tcp => {
+            let bind = if spec.bind.contains(':') {
+                format!("[{}]", spec.bind)
+            } else {
+                spec.bind.clone()
+            };
+            let _ = writeln!(o, "socket = {bind}:$(S_PORT)");
+        }
+        SocketKind::Unix => {
+            let _ = writeln!(o, "socket = $(S_SOCKET)");
+            // The same reach as a loopback TCP port: any local user. Restrict run_dir's mode to
+            // narrow it.
+            let _ = writeln!(o, "chmod-socket = 666");
+        }
+    }
+    let _ = writeln!(o, "workers = {}", spec.workers);
+    let _ = writeln!(o, "threads = {}", spec.threads);
+    if spec.max_requests > 0 {
+        let _ = writeln!(o, "max-requests = {}", spec.max_requests);
+    }
+    if spec.harakiri > 0 {
+        let _ = writeln!(o, "harakiri = {}", spec.harakiri);
+    }
+    if let Some(backlog) = spec.listen_backlog {
+        let _ = writeln!(o, "listen = {backlog}");
+    }
+    let _ = writeln!(o, "env = LANG={}", spec.lang);
+    out
+}
