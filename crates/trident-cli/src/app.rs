@@ -222,7 +222,7 @@ fn generate(
         for (i, f) in files.iter().enumerate() {
             if only.is_none() {
                 let sep = if i == 0 { "" } else { "\n" };
-                write!(stdout, "{sep}==> {} <==\n", f.name).map_err(out_err)?;
+                writeln!(stdout, "{sep}==> {} <==", f.name).map_err(out_err)?;
             }
             stdout.write_all(f.contents.as_bytes()).map_err(out_err)?;
         }

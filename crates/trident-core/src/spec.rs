@@ -179,14 +179,19 @@ pub enum NextUpstream {
     /// The replica answered garbage.
     InvalidHeader,
     /// The replica answered 500.
+    #[serde(rename = "http_500")]
     Http500,
     /// The replica answered 503.
+    #[serde(rename = "http_503")]
     Http503,
     /// The replica answered 403.
+    #[serde(rename = "http_403")]
     Http403,
     /// The replica answered 404.
+    #[serde(rename = "http_404")]
     Http404,
     /// The replica answered 429.
+    #[serde(rename = "http_429")]
     Http429,
     /// Also retry POST, LOCK, PATCH: such a request may run twice.
     NonIdempotent,

@@ -261,6 +261,14 @@ fn failover(spec: &Spec, out: &mut Vec<Diagnostic>) {
             "give either off alone, or a list without off",
         ));
     }
+    if let Some(dup) = nu.iter().enumerate().find(|(i, n)| nu[..*i].contains(n)) {
+        out.push(Diagnostic::error(
+            "next-upstream-duplicate",
+            "next_upstream",
+            format!("next_upstream lists {} twice", dup.1.as_str()),
+            "list each condition once",
+        ));
+    }
     if nu.contains(&NextUpstream::NonIdempotent) {
         out.push(Diagnostic::warning(
             "non-idempotent-retries",

@@ -1,0 +1,116 @@
+//! The field table covers every spec field, and its text form round-trips.
+
+use std::collections::BTreeSet;
+
+use trident_core::fields::{field, non_default};
+use trident_core::{reproduce_command, Spec, FIELDS};
+
+#[test]
+fn every_spec_field_has_exactly_one_row() {
+    let json = serde_json::to_value(Spec {
+        app_dir: Some("/x".into()),
+        conf_dir: Some("/x".into()),
+        run_dir: Some("/x".into()),
+        log_dir: Some("/x".into()),
+        static_url: Some("/s/".into()),
+        static_dir: Some("/x".into()),
+        listen_backlog: Some(1),
+        ..Spec::default()
+    })
+    .unwrap();
+    let keys: BTreeSet<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let rows: BTreeSet<&str> = FIELDS.iter().map(|f| f.name).collect();
+    assert_eq!(keys, rows);
+    assert_eq!(rows.len(), FIELDS.len(), "a field has two rows");
+    for f in FIELDS {
+        assert_eq!(
+            f.flag,
+            f.name.replace('_', "-"),
+            "flag of {} is not its kebab-case name",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn lookup_by_key_flag_or_dashed_flag() {
+    for name in ["base_port", "base-port", "--base-port"] {
+        assert_eq!(field(name).unwrap().name, "base_port");
+    }
+    assert!(field("nope").is_none());
+}
+
+#[test]
+fn defaults_have_no_non_default_pairs() {
+    assert!(non_default(&Spec::default()).is_empty());
+    assert_eq!(reproduce_command(&Spec::default()), "trident generate");
+}
+
+#[test]
+fn set_rejects_bad_text_with_field_named_error() {
+    let mut spec = Spec::default();
+    let d = field("replicas")
+        .unwrap()
+        .set(&mut spec, "three")
+        .unwrap_err();
+    assert_eq!(
+        (d.code, d.field.as_str(), d.flag.as_str()),
+        ("invalid-value", "replicas", "--replicas")
+    );
+    let d = field("balance")
+        .unwrap()
+        .set(&mut spec, "fastest")
+        .unwrap_err();
+    assert!(d.hint.contains("least_conn"), "{d}");
+    let d = field("env")
+        .unwrap()
+        .set(&mut spec, "NOEQUALS")
+        .unwrap_err();
+    assert!(d.hint.contains("KEY=VALUE"), "{d}");
+    assert_eq!(spec, Spec::default(), "a failed set changed the spec");
+}
+
+#[test]
+fn balance_accepts_nginx_spellings() {
+    let mut spec = Spec::default();
+    for (text, want) in [
+        ("least_conn", "least_conn"),
+        ("least-conn", "least_conn"),
+        ("ip_hash", "ip_hash"),
+        ("round-robin", "round_robin"),
+        ("random", "random_two_least_conn"),
+    ] {
+        field("balance").unwrap().set(&mut spec, text).unwrap();
+        assert_eq!(spec.balance.as_str(), want);
+    }
+}
+
+/// Applies the non-default pairs of `spec` to the defaults.
+pub fn replay(spec: &Spec) -> Spec {
+    let mut out = Spec::default();
+    out.env.clear();
+    for (f, v) in non_default(spec) {
+        f.set(&mut out, &v).unwrap();
+    }
+    out
+}
+
+#[test]
+fn non_default_pairs_rebuild_the_spec() {
+    let mut spec = Spec {
+        replicas: 7,
+        home: "/srv/a b".into(),
+        static_url: Some("/s/".into()),
+        listen_backlog: Some(5),
+        master: false,
+        ..Spec::default()
+    };
+    spec.env.insert("A".into(), "x=y,z".into());
+    spec.env.insert("B".into(), "it's".into());
+    assert_eq!(replay(&spec), spec);
+}
