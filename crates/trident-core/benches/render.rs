@@ -24,13 +24,17 @@ fn bench(c: &mut Criterion) {
             .map(|f| f.contents.len())
             .sum();
         group.throughput(Throughput::Bytes(bytes as u64));
-        group.bench_with_input(BenchmarkId::new("validate+render", replicas), &spec, |b, spec| {
-            b.iter(|| generate(black_box(spec)).expect("valid"))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("validate+render", replicas),
+            &spec,
+            |b, spec| b.iter(|| generate(black_box(spec)).expect("valid")),
+        );
         let source = vec![b'x'; bytes];
-        group.bench_with_input(BenchmarkId::new("memcpy-baseline", replicas), &source, |b, src| {
-            b.iter(|| black_box(src.clone()))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("memcpy-baseline", replicas),
+            &source,
+            |b, src| b.iter(|| black_box(src.clone())),
+        );
     }
     group.finish();
 }

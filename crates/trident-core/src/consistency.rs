@@ -80,8 +80,12 @@ pub fn read_back(files: &[RenderedFile]) -> Readback {
         } else if in_upstream && t == "}" {
             in_upstream = false;
         } else if let (true, Some(server)) = (in_upstream, t.strip_prefix("server ")) {
-            let addr = server.split(' ').next().unwrap_or("").trim_end_matches(';');
-            rb.upstream_servers.push(addr.trim_matches('"').to_string());
+            // The address is a bare word, or a quoted string that may hold spaces.
+            let addr = match server.strip_prefix('"') {
+                Some(quoted) => quoted.split('"').next().unwrap_or(""),
+                None => server.split([' ', ';']).next().unwrap_or(""),
+            };
+            rb.upstream_servers.push(addr.to_string());
         } else if let Some(pid) = t.strip_prefix("pid ") {
             rb.pid_files
                 .push(pid.trim_end_matches(';').trim_matches('"').to_string());

@@ -2,6 +2,7 @@
 //! invariants holding.
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use trident_core::consistency::read_back;
 use trident_core::{generate, validate, Balance, NextUpstream, SocketKind, Spec};
 
@@ -19,14 +20,27 @@ fn number() -> impl Strategy<Value = u32> {
     prop_oneof![0u32..5, 1u32..70, 1000u32..70_000, any::<u32>()]
 }
 
+/// Mostly a plausible value, sometimes anything: enough specs pass validation to exercise
+/// the renderers, and enough fail to exercise the rules.
+fn small(lo: u32, hi: u32) -> impl Strategy<Value = u32> {
+    prop_oneof![12 => lo..=hi, 1 => number()]
+}
+
+fn path() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "/[a-z0-9 %._-]{1,10}(/[a-zA-Z0-9 é%,=._-]{1,10}){0,3}".prop_filter("clean", |p| !p.ends_with(' ') && !p.split('/').any(|s| s == "." || s == "..")),
+        1 => text(),
+    ]
+}
+
 prop_compose! {
     fn numbers()(
-        replicas in prop_oneof![1u32..8, 0u32..130, any::<u32>()],
-        base_port in number(),
-        listen in number(),
-        workers in number(),
-        threads in number(),
-        timeouts in (number(), number(), number()),
+        replicas in prop_oneof![12 => 1u32..8, 4 => 0u32..130, 1 => any::<u32>()],
+        base_port in small(1024, 60_000),
+        listen in small(1, 65_535),
+        workers in small(1, 8),
+        threads in small(1, 8),
+        timeouts in (small(1, 75), small(1, 600), small(0, 16)),
     ) -> (u32, u32, u32, u32, u32, (u32, u32, u32)) {
         (replicas, base_port, listen, workers, threads, timeouts)
     }
@@ -34,12 +48,12 @@ prop_compose! {
 
 prop_compose! {
     fn texts()(
-        home in prop_oneof![Just("/srv/webapp".to_string()), text()],
-        module in prop_oneof![Just("app.wsgi:application".to_string()), text()],
-        upstream in prop_oneof![Just("triple".to_string()), text()],
-        prefix in prop_oneof![Just("p".to_string()), text()],
-        server_name in prop_oneof![Just("_".to_string()), text()],
-        bind in prop_oneof![Just("127.0.0.1".to_string()), Just("::1".to_string()), Just("0.0.0.0".to_string()), text()],
+        home in prop_oneof![Just("/srv/webapp".to_string()), path()],
+        module in prop_oneof![12 => Just("app.wsgi:application".to_string()), 1 => text()],
+        upstream in prop_oneof![12 => Just("triple".to_string()), 1 => text()],
+        prefix in prop_oneof![12 => Just("p".to_string()), 1 => text()],
+        server_name in prop_oneof![12 => Just("_".to_string()), 1 => text()],
+        bind in prop_oneof![8 => Just("127.0.0.1".to_string()), 2 => Just("::1".to_string()), 2 => Just("0.0.0.0".to_string()), 1 => text()],
     ) -> [String; 6] {
         [home, module, upstream, prefix, server_name, bind]
     }
@@ -51,10 +65,11 @@ prop_compose! {
         t in texts(),
         unix in any::<bool>(),
         balance in prop::sample::select(Balance::ALL),
-        next in prop::collection::vec(prop::sample::select(NextUpstream::ALL), 0..4),
-        env in prop::collection::btree_map("[A-Z_]{1,6}", text(), 0..3),
-        static_url in prop::option::of(prop_oneof![Just("/static/".to_string()), text()]),
-        backlog in prop::option::of(number()),
+        next in prop_oneof![12 => Just(vec![NextUpstream::Error, NextUpstream::Timeout]), 1 => prop::collection::vec(prop::sample::select(NextUpstream::ALL), 0..4)],
+        env in prop::collection::btree_map("[A-Z_]{1,6}", prop_oneof![3 => "[ -~]{0,20}", 1 => text()], 0..3),
+        socket_home in prop_oneof![12 => Just(None), 1 => path().prop_map(Some)],
+        static_url in prop_oneof![6 => Just(None), 6 => Just(Some("/static/".to_string())), 1 => text().prop_map(Some)],
+        backlog in prop::option::of(small(0, 200)),
     ) -> Spec {
         let (replicas, base_port, listen, workers, threads, timeouts) = n;
         let [home, module, upstream, program_prefix, server_name, bind] = t;
@@ -66,9 +81,28 @@ prop_compose! {
             read_timeout: timeouts.1,
             max_conns: timeouts.2 % 100,
             listen_backlog: backlog,
+            run_dir: socket_home,
             ..Spec::default()
         }
     }
+}
+
+/// How many generated specs were valid, so the renderers are known to have been exercised.
+static VALID_CASES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[test]
+fn enough_generated_specs_are_valid() {
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut valid = 0;
+    for _ in 0..1000 {
+        let spec = spec().new_tree(&mut runner).unwrap().current();
+        valid += usize::from(validate(&spec).is_ok());
+    }
+    assert!(
+        valid >= 200,
+        "only {valid} of 1000 generated specs are valid"
+    );
 }
 
 proptest! {
@@ -77,6 +111,7 @@ proptest! {
     #[test]
     fn validate_never_panics_and_valid_specs_render_consistently(spec in spec()) {
         let Ok(valid) = validate(&spec) else { return Ok(()); };
+        VALID_CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // generate() re-reads its output and fails on any cross-file inconsistency.
         let out = generate(&spec).map_err(|d| TestCaseError::fail(format!("{d:#?}")))?;
         prop_assert_eq!(&out.warnings, &valid.warnings().to_vec());

@@ -552,3 +552,17 @@ fn every_diagnostic_names_field_flag_and_hint() {
         assert!(!d.message.contains('\n'), "{d:?}");
     }
 }
+
+#[test]
+fn regression_unix_socket_path_with_space_reads_back_consistent() {
+    // The cross-file check once split a quoted "unix:/srv/site here/run/p0.sock" at the space
+    // and rejected a valid spec.
+    let spec = with(|s| {
+        s.socket = SocketKind::Unix;
+        s.home = "/srv/site here".into();
+    });
+    let out = trident_core::generate(&spec).unwrap_or_else(|d| panic!("{d:#?}"));
+    assert!(out.files[2]
+        .contents
+        .contains("server \"unix:/srv/site here/run/p0.sock\""));
+}
