@@ -4,6 +4,7 @@ mod fields;
 mod golden;
 mod injection;
 mod props;
+mod readme;
 mod rules;
 
 use trident_core::{validate, Diagnostic, Severity, Spec};
