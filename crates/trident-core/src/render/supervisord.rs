@@ -59,7 +59,9 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         percent(&arg(&ctx.conf(UWSGI_INI)))
     );
     let app = percent(&d.app).into_owned();
-    let log = percent(&d.log).into_owned();
+    // supervisor 4 expands a program's stdout_logfile twice (saneget, then expand() again),
+    // so a literal % must be written %%%% there.
+    let log = percent(&percent(&d.log)).into_owned();
     let mut extra_env = String::new();
     for (key, value) in &spec.env {
         let _ = write!(extra_env, ",{key}=\"{}\"", percent(value));

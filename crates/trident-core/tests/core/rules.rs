@@ -566,3 +566,21 @@ fn regression_unix_socket_path_with_space_reads_back_consistent() {
         .contents
         .contains("server \"unix:/srv/site here/run/p0.sock\""));
 }
+
+#[test]
+fn regression_percent_in_program_log_path_survives_double_expansion() {
+    // supervisord 4.2 expands [program:x] stdout_logfile twice: "50%%" became "50%" and then
+    // failed with "unsupported format character '/'" (found by the end-to-end suite).
+    let spec = with(|s| s.home = "/srv/50%".into());
+    let out = trident_core::generate(&spec).unwrap();
+    let sup = &out.files[0].contents;
+    assert!(
+        sup.contains("stdout_logfile = /srv/50%%%%/log/p0.log"),
+        "{sup}"
+    );
+    assert!(
+        sup.contains("logfile = /srv/50%%/log/supervisord.log"),
+        "{sup}"
+    );
+    assert!(sup.contains("directory = /srv/50%%/app"), "{sup}");
+}

@@ -1,0 +1,152 @@
+//! Boot and serve: every replica serves from the first requests, a stopped replica costs no
+//! request, and shutdown leaves nothing behind.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use trident_e2e::{listening, load, Deployment};
+
+const T: Duration = Duration::from_secs(10);
+
+/// Regression guard for the startup race: nginx used to start within milliseconds of the
+/// replicas, and a request that reached a replica before it bound its socket marked it down
+/// for fail_timeout (10 s), so some replicas served nothing at first.
+#[test]
+fn every_replica_serves_within_the_first_3n_requests_over_10_starts() {
+    let dep = Deployment::new("home", 3, &[]);
+    let n = usize::from(dep.replicas);
+    let mut firsts = Vec::new();
+    for start in 0..10 {
+        let mut run = dep.start();
+        firsts.push(run.wait_ready(Duration::from_secs(30)));
+        let replies = load(dep.listen, 3 * n, 1, "GET", "/", &format!("s{start}"), T);
+        let seen: BTreeSet<_> = replies.iter().filter_map(|r| r.replica()).collect();
+        assert_eq!(
+            seen.len(),
+            n,
+            "start {start}: only {seen:?} served in the first {} requests\n{}",
+            3 * n,
+            run.logs()
+        );
+        let (_, survivors) = run.shutdown();
+        assert!(
+            survivors.is_empty(),
+            "start {start}: processes survived shutdown: {survivors:?}"
+        );
+    }
+    firsts.sort();
+    eprintln!(
+        "supervisord start to first 200 over 10 starts: min {:?}, median {:?}, max {:?}",
+        firsts[0], firsts[5], firsts[9]
+    );
+}
+
+#[test]
+fn stopping_one_replica_fails_no_request() {
+    let dep = Deployment::new("home", 3, &[]);
+    let mut run = dep.start();
+    run.wait_ready(Duration::from_secs(30));
+    let o = dep.ctl(&["stop", "p1"]);
+    assert!(
+        o.status.success() && String::from_utf8_lossy(&o.stdout).contains("p1: stopped"),
+        "{o:?}"
+    );
+    assert!(!listening(dep.base_port + 1), "p1 still listens after stop");
+    let replies = load(dep.listen, 100, 1, "GET", "/", "after-stop", T);
+    let failed: Vec<_> = replies.iter().filter(|r| r.status != 200).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of 100 failed: {failed:?}\n{}",
+        failed.len(),
+        run.logs()
+    );
+    let stopped = (dep.base_port + 1).to_string();
+    assert!(replies
+        .iter()
+        .all(|r| r.replica().as_deref() != Some(&stopped)));
+    // POST too: nothing was sent to the stopped replica, so nginx may retry it safely.
+    let posts = load(dep.listen, 20, 2, "POST", "/", "post-after-stop", T);
+    assert!(posts.iter().all(|r| r.status == 200), "{posts:?}");
+}
+
+#[test]
+fn shutdown_leaves_no_process_port_pid_file_or_socket() {
+    for args in [&[][..], &["--socket", "unix"][..]] {
+        let dep = Deployment::new("home", 3, args);
+        let mut run = dep.start();
+        run.wait_ready(Duration::from_secs(30));
+        // Once every replica has served, every worker has been forked.
+        let replies = load(dep.listen, 9, 1, "GET", "/", "up", T);
+        assert_eq!(
+            replies
+                .iter()
+                .filter_map(|r| r.replica())
+                .collect::<BTreeSet<_>>()
+                .len(),
+            3
+        );
+        let pids = run.track();
+        assert!(
+            pids.len() >= 3 + 3 * 2 + 2,
+            "expected supervisord's programs and their workers, got {pids:?}"
+        );
+        let (took, survivors) = run.shutdown();
+        assert!(
+            survivors.is_empty(),
+            "{args:?}: still alive after shutdown: {survivors:?}"
+        );
+        assert!(
+            pids.iter().all(|&p| !trident_e2e::alive(p)),
+            "{args:?}: a process survived"
+        );
+        for port in (dep.base_port..dep.base_port + dep.replicas).chain([dep.listen]) {
+            assert!(!listening(port), "{args:?}: port {port} still listens");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(dep.path("run"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".pid") || n.ends_with(".sock"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "{args:?}: left in run/: {leftovers:?}"
+        );
+        eprintln!("{args:?}: shutdown took {took:?}");
+    }
+}
+
+#[test]
+fn a_replica_without_s_port_refuses_to_start() {
+    // Regression guard: with S_PORT unset the seed's socket=:$(S_PORT) bound a random port on
+    // every interface.
+    let dep = Deployment::new("home", 1, &[]);
+    let o = std::process::Command::new("/usr/bin/uwsgi")
+        .arg("--ini")
+        .arg(dep.path("etc/webapp.ini"))
+        .env_remove("S_PORT")
+        .current_dir(dep.path("app"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(out.contains("webapp.ini needs S_PORT"), "{out}");
+    assert!(
+        !out.contains("bound to TCP address"),
+        "it bound a socket: {out}"
+    );
+}
+
+#[test]
+fn an_import_error_stops_the_replica_instead_of_serving_500() {
+    // Regression guard: without need-app uWSGI served 500 for every request.
+    let dep = Deployment::new("home", 1, &["--module", "app.missing:application"]);
+    let o = std::process::Command::new("/usr/bin/uwsgi")
+        .arg("--ini")
+        .arg(dep.path("etc/webapp.ini"))
+        .env("S_PORT", dep.base_port.to_string())
+        .current_dir(dep.path("app"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && out.contains("GAME OVER"), "{out}");
+}
