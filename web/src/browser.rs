@@ -1,0 +1,128 @@
+//! The few browser APIs the page uses: clipboard, downloads, the URL, timings.
+
+use std::cell::Cell;
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a browser window")
+}
+
+/// Writes `text` to the clipboard; `Err` when the browser refuses (no permission, insecure
+/// context, no Clipboard API).
+pub async fn copy(text: &str) -> Result<(), ()> {
+    // navigator.clipboard is undefined outside secure contexts: check before calling.
+    let clipboard = js_sys::Reflect::get(&window().navigator(), &"clipboard".into())
+        .ok()
+        .filter(JsValue::is_object)
+        .ok_or(())?
+        .unchecked_into::<web_sys::Clipboard>();
+    JsFuture::from(clipboard.write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(|_| ())
+}
+
+/// Selects every character inside `node`, for a manual Ctrl+C when the clipboard is refused.
+pub fn select_all(node: &web_sys::Node) {
+    let Ok(Some(selection)) = window().get_selection() else {
+        return;
+    };
+    let Ok(range) = window().document().expect("document").create_range() else {
+        return;
+    };
+    if range.select_node_contents(node).is_ok() {
+        let _ = selection.remove_all_ranges();
+        let _ = selection.add_range(&range);
+    }
+}
+
+/// Offers `data` as a file download named `name`.
+pub fn download(name: &str, mime: &str, data: &[u8]) {
+    let array = js_sys::Uint8Array::from(data);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let document = window().document().expect("document");
+    if let Ok(a) = document.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// The page's query string (`?a=b`), or empty.
+pub fn query() -> String {
+    window().location().search().unwrap_or_default()
+}
+
+/// The page's address without query, for share links.
+pub fn address() -> String {
+    let l = window().location();
+    format!(
+        "{}{}",
+        l.origin().unwrap_or_default(),
+        l.pathname().unwrap_or_default()
+    )
+}
+
+/// Replaces the query in the address bar without a navigation (relative, so any sub-path
+/// works).
+pub fn replace_query(query: &str) {
+    let url = if query.is_empty() {
+        window()
+            .location()
+            .pathname()
+            .unwrap_or_else(|_| "./".into())
+    } else {
+        format!("?{query}")
+    };
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Milliseconds since navigation start.
+pub fn now() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+thread_local! {
+    static INPUT_AT: Cell<f64> = const { Cell::new(f64::NAN) };
+}
+
+/// Remembers when the latest input event arrived.
+pub fn mark_input() {
+    INPUT_AT.with(|c| c.set(now()));
+}
+
+/// Records, in `window.__tridentTimings`, how long after the latest input event the pane
+/// `name` finished updating (read by the in-browser benchmark).
+pub fn mark_patched(name: &str) {
+    let since = INPUT_AT.with(Cell::get);
+    if since.is_nan() {
+        return;
+    }
+    let w = window();
+    let key = JsValue::from_str("__tridentTimings");
+    let list = js_sys::Reflect::get(&w, &key)
+        .ok()
+        .filter(|v| v.is_object())
+        .map(|v| v.unchecked_into::<js_sys::Array>())
+        .unwrap_or_else(|| {
+            let a = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&w, &key, &a);
+            a
+        });
+    let entry = js_sys::Array::of3(&since.into(), &name.into(), &(now() - since).into());
+    list.push(&entry);
+}

@@ -1,0 +1,183 @@
+//! One spec field as a labelled control, with its diagnostics beside it.
+
+use std::rc::Rc;
+
+use trident_core::{Diagnostic, Field, FIELDS};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::browser;
+
+/// Visible label of a field (also its accessible name).
+pub fn label(name: &str) -> &'static str {
+    match name {
+        "replicas" => "Replicas",
+        "base_port" => "Base port",
+        "listen" => "Listen port",
+        "listen_address" => "Listen address",
+        "server_name" => "Server name",
+        "module" => "Module",
+        "workers" => "Workers",
+        "threads" => "Threads",
+        "socket" => "Socket",
+        "balance" => "Load balancing",
+        "home" => "Home directory",
+        "app_dir" => "App directory",
+        "conf_dir" => "Config directory",
+        "run_dir" => "Run directory",
+        "log_dir" => "Log directory",
+        "static_url" => "Static URL",
+        "static_dir" => "Static directory",
+        "uwsgi_bin" => "uwsgi binary",
+        "nginx_bin" => "nginx binary",
+        "bind" => "uWSGI bind address",
+        "max_requests" => "Max requests",
+        "harakiri" => "Harakiri",
+        "listen_backlog" => "Listen backlog",
+        "master" => "Master process",
+        "vacuum" => "Vacuum",
+        "python_plugin" => "Python 3 plugin",
+        "lang" => "LANG",
+        "env" => "Environment",
+        "max_fails" => "Max fails",
+        "fail_timeout" => "Fail timeout",
+        "max_conns" => "Max connections",
+        "next_upstream" => "Next upstream",
+        "connect_timeout" => "Connect timeout",
+        "read_timeout" => "Read timeout",
+        "wait_for_backends" => "Wait for backends",
+        "upstream" => "Upstream name",
+        "program_prefix" => "Program prefix",
+        "nginx_program" => "nginx program name",
+        _ => "Field",
+    }
+}
+
+/// Fields shown as a slider with a number box: (name, min, max).
+pub const SLIDERS: &[(&str, u32, u32)] = &[
+    ("replicas", 1, 64),
+    ("base_port", 1024, 65535),
+    ("listen", 1, 65535),
+    ("workers", 1, 32),
+    ("threads", 1, 32),
+];
+
+/// Props of [`FieldControl`].
+#[derive(Properties, PartialEq)]
+pub struct FieldProps {
+    /// Index in `FIELDS`.
+    pub index: usize,
+    /// Current text.
+    pub text: AttrValue,
+    /// Diagnostics about this field.
+    pub diags: Rc<Vec<Diagnostic>>,
+    /// Called with (index, new text).
+    pub on_set: Callback<(usize, String)>,
+}
+
+/// A labelled control for one field.
+#[function_component(FieldControl)]
+pub fn field_control(props: &FieldProps) -> Html {
+    let f: &Field = &FIELDS[props.index];
+    let id = format!("f-{}", f.name);
+    let label_id = format!("l-{}", f.name);
+    let diag_id = format!("d-{}", f.name);
+    let invalid = props.diags.iter().any(Diagnostic::is_error);
+    let described = (!props.diags.is_empty()).then(|| diag_id.clone());
+    let aria_invalid = if invalid { "true" } else { "false" };
+    let index = props.index;
+    let set = {
+        let on_set = props.on_set.clone();
+        move |text: String| {
+            browser::mark_input();
+            on_set.emit((index, text));
+        }
+    };
+    let on_input = {
+        let set = set.clone();
+        Callback::from(move |e: InputEvent| {
+            set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+
+    let control = if let Some((_, min, max)) = SLIDERS.iter().find(|s| s.0 == f.name) {
+        let slider_value = props
+            .text
+            .trim()
+            .parse::<u32>()
+            .map(|v| v.clamp(*min, *max))
+            .unwrap_or(*min);
+        html! {
+            <div class="slider">
+                <input type="range" id={id.clone()} min={min.to_string()} max={max.to_string()} step="1"
+                    value={slider_value.to_string()} aria-labelledby={label_id.clone()}
+                    aria-invalid={aria_invalid} aria-describedby={described.clone()} oninput={on_input.clone()} />
+                <input type="number" class="number" inputmode="numeric" value={props.text.clone()}
+                    aria-labelledby={label_id.clone()} aria-invalid={aria_invalid}
+                    aria-describedby={described.clone()} oninput={on_input} />
+            </div>
+        }
+    } else if !f.choices.is_empty() && f.value_name != "BOOL" {
+        let on_change = {
+            let set = set.clone();
+            Callback::from(move |e: Event| {
+                set(e.target_unchecked_into::<HtmlSelectElement>().value())
+            })
+        };
+        html! {
+            <select id={id.clone()} aria-labelledby={label_id.clone()} aria-invalid={aria_invalid}
+                aria-describedby={described.clone()} onchange={on_change}>
+                { for f.choices.iter().map(|c| html! { <option value={*c} selected={props.text == *c}>{ *c }</option> }) }
+            </select>
+        }
+    } else if f.value_name == "BOOL" {
+        let on_change = {
+            let set = set.clone();
+            Callback::from(move |e: Event| {
+                set(e
+                    .target_unchecked_into::<HtmlInputElement>()
+                    .checked()
+                    .to_string())
+            })
+        };
+        html! {
+            <input type="checkbox" id={id.clone()} checked={props.text == "true"} aria-labelledby={label_id.clone()}
+                aria-invalid={aria_invalid} aria-describedby={described.clone()} onchange={on_change} />
+        }
+    } else if f.repeatable {
+        let on_text = Callback::from(move |e: InputEvent| {
+            set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        });
+        html! {
+            <textarea id={id.clone()} rows="3" spellcheck="false" placeholder="KEY=VALUE, one per line"
+                aria-labelledby={label_id.clone()} aria-invalid={aria_invalid} aria-describedby={described.clone()}
+                value={props.text.clone()} oninput={on_text} />
+        }
+    } else {
+        let numeric = matches!(f.value_name, "N" | "SECS" | "PORT");
+        html! {
+            <input type="text" id={id.clone()} spellcheck="false" inputmode={numeric.then_some("numeric")}
+                placeholder={(!numeric).then_some("default")} value={props.text.clone()}
+                aria-labelledby={label_id.clone()} aria-invalid={aria_invalid} aria-describedby={described.clone()}
+                oninput={on_input} />
+        }
+    };
+
+    html! {
+        <div class={classes!("field", invalid.then_some("invalid"))}>
+            <label id={label_id} for={id}>{ label(f.name) }</label>
+            { control }
+            <small class="help">{ f.help }</small>
+            if !props.diags.is_empty() {
+                <div id={diag_id} class="diags">
+                    { for props.diags.iter().map(|d| html! {
+                        <p class={if d.is_error() { "error" } else { "warning" }}>
+                            <strong>{ if d.is_error() { "Error: " } else { "Warning: " } }</strong>
+                            { &d.message }<br/><span class="hint">{ &d.hint }</span>
+                        </p>
+                    }) }
+                </div>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,5 @@
+//! The page's components, one per file.
+
+pub mod app;
+pub mod field;
+pub mod pane;

@@ -1,0 +1,225 @@
+//! Line-level diff and light syntax classes for the output panes.
+//!
+//! The panes patch only the lines that changed (Myers' O(ND) diff), so a slider move costs
+//! time proportional to the change, not to the file; the same lines get the "changed" flash.
+
+/// One edit: replace `old_len` lines at `old_at` with `new_len` lines from `new_at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hunk {
+    /// First replaced line in the old text.
+    pub old_at: usize,
+    /// How many old lines go.
+    pub old_len: usize,
+    /// First inserted line in the new text.
+    pub new_at: usize,
+    /// How many new lines come.
+    pub new_len: usize,
+}
+
+/// Beyond this many differing lines, diffing costs more than it saves: replace everything.
+const MAX_EDITS: usize = 2048;
+
+/// The hunks that turn `old` into `new`, in order.
+pub fn diff<T: PartialEq>(old: &[T], new: &[T]) -> Vec<Hunk> {
+    // Trim the common prefix and suffix; most edits are small islands.
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let a = &old[prefix..old.len() - suffix];
+    let b = &new[prefix..new.len() - suffix];
+    if a.is_empty() && b.is_empty() {
+        return Vec::new();
+    }
+    let whole = || {
+        vec![Hunk {
+            old_at: prefix,
+            old_len: a.len(),
+            new_at: prefix,
+            new_len: b.len(),
+        }]
+    };
+    let Some(path) = myers(a, b) else {
+        return whole();
+    };
+    // Walk the matched pairs and emit the gaps between them as hunks.
+    let mut hunks = Vec::new();
+    let (mut x, mut y) = (0, 0);
+    for (mx, my) in path.into_iter().chain(std::iter::once((a.len(), b.len()))) {
+        if mx > x || my > y {
+            hunks.push(Hunk {
+                old_at: prefix + x,
+                old_len: mx - x,
+                new_at: prefix + y,
+                new_len: my - y,
+            });
+        }
+        x = mx + 1;
+        y = my + 1;
+    }
+    hunks
+}
+
+/// Matched index pairs of a shortest edit script, or `None` past [`MAX_EDITS`].
+fn myers<T: PartialEq>(a: &[T], b: &[T]) -> Option<Vec<(usize, usize)>> {
+    let (n, m) = (a.len() as isize, b.len() as isize);
+    let max = (n + m).min(MAX_EDITS as isize);
+    let off = max + 1;
+    let mut v = vec![0isize; 2 * off as usize + 1];
+    let mut trace: Vec<Vec<isize>> = Vec::new();
+    for d in 0..=max {
+        trace.push(v.clone());
+        for k in (-d..=d).step_by(2) {
+            let i = (k + off) as usize;
+            let mut x = if k == -d || (k != d && v[i - 1] < v[i + 1]) {
+                v[i + 1]
+            } else {
+                v[i - 1] + 1
+            };
+            let mut y = x - k;
+            while x < n && y < m && a[x as usize] == b[y as usize] {
+                x += 1;
+                y += 1;
+            }
+            v[i] = x;
+            if x >= n && y >= m {
+                return Some(backtrack(&trace, a.len(), b.len(), off, d));
+            }
+        }
+    }
+    None
+}
+
+fn backtrack(
+    trace: &[Vec<isize>],
+    n: usize,
+    m: usize,
+    off: isize,
+    d_end: isize,
+) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    let (mut x, mut y) = (n as isize, m as isize);
+    for d in (0..=d_end).rev() {
+        let v = &trace[d as usize];
+        let k = x - y;
+        let prev_k = if d == 0 {
+            k
+        } else if k == -d || (k != d && v[(k - 1 + off) as usize] < v[(k + 1 + off) as usize]) {
+            k + 1
+        } else {
+            k - 1
+        };
+        let prev_x = if d == 0 {
+            0
+        } else {
+            v[(prev_k + off) as usize]
+        };
+        let prev_y = prev_x - prev_k;
+        while x > prev_x && y > prev_y {
+            x -= 1;
+            y -= 1;
+            pairs.push((x as usize, y as usize));
+        }
+        x = prev_x;
+        y = prev_y;
+    }
+    pairs.reverse();
+    pairs
+}
+
+/// How a line is coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `;` or `#` comment.
+    Comment,
+    /// `[section]`.
+    Section,
+    /// `key = value` (INI) or `directive args;` (nginx): the key part is `.0` bytes long.
+    Keyed(usize),
+    /// Anything else (braces, blank lines).
+    Plain,
+}
+
+/// Classifies one line for highlighting.
+pub fn classify(line: &str) -> Kind {
+    let t = line.trim_start();
+    let indent = line.len() - t.len();
+    if t.starts_with(';') || t.starts_with('#') {
+        Kind::Comment
+    } else if t.starts_with('[') && t.ends_with(']') {
+        Kind::Section
+    } else if let Some(eq) = t.find(" = ") {
+        Kind::Keyed(indent + eq)
+    } else if let Some(sp) = t.find([' ', ';']).filter(|_| !t.starts_with('}')) {
+        Kind::Keyed(indent + sp)
+    } else {
+        Kind::Plain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(old: &[&str], new: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = old.iter().map(|s| s.to_string()).collect();
+        for h in diff(old, new).iter().rev() {
+            out.splice(
+                h.old_at..h.old_at + h.old_len,
+                new[h.new_at..h.new_at + h.new_len]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn hunks_rebuild_the_new_text() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["a", "b", "c"], &["a", "b", "c"]),
+            (&["a", "b", "c"], &["a", "x", "c"]),
+            (&["h1", "p0", "p1", "ngx"], &["h2", "p0", "p1", "p2", "ngx"]),
+            (&[], &["a"]),
+            (&["a"], &[]),
+            (&["a", "b", "a", "b"], &["b", "a", "b", "a"]),
+        ];
+        for (old, new) in cases {
+            assert_eq!(
+                apply(old, new),
+                new.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "{old:?} -> {new:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn adding_a_replica_is_two_small_hunks() {
+        let old = ["; cmd --replicas 3", "[a]", "x", "[p2]", "y", "[ngx]"];
+        let new = [
+            "; cmd --replicas 4",
+            "[a]",
+            "x",
+            "[p2]",
+            "y",
+            "[p3]",
+            "y",
+            "[ngx]",
+        ];
+        let h = diff(&old, &new);
+        assert_eq!(h.len(), 2, "{h:?}");
+        assert_eq!(h.iter().map(|h| h.new_len).sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(classify("; hi"), Kind::Comment);
+        assert_eq!(classify("[program:p0]"), Kind::Section);
+        assert_eq!(classify("command = /usr/bin/uwsgi"), Kind::Keyed(7));
+        assert_eq!(classify("    listen 127.0.0.1:8000;"), Kind::Keyed(10));
+        assert_eq!(classify("}"), Kind::Plain);
+    }
+}

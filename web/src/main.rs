@@ -1,0 +1,5 @@
+//! Entry point of the wasm binary that Trunk builds.
+
+fn main() {
+    trident_web::start();
+}

@@ -1,0 +1,233 @@
+//! The page's state: the raw text of every field (so an invalid value stays on screen), and
+//! what is derived from it: the spec, its diagnostics, and the last valid files.
+
+use std::rc::Rc;
+
+use trident_core::{generate, Diagnostic, RenderedFile, Spec, FIELDS};
+use yew::Reducible;
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    /// Raw text per field, in `FIELDS` order (`env`: one `KEY=VALUE` per line).
+    pub texts: Vec<String>,
+    /// Errors and warnings of the current texts.
+    pub diags: Rc<Vec<Diagnostic>>,
+    /// The files of the last valid texts.
+    pub files: Rc<Vec<RenderedFile>>,
+    /// The spec the files were rendered from.
+    pub spec: Rc<Spec>,
+    /// True while the current texts have errors and `files` are from earlier texts.
+    pub stale: bool,
+    /// A message about the URL the page was opened with.
+    pub notice: Option<String>,
+}
+
+/// What the user did.
+pub enum Action {
+    /// Field `index` now reads `text`.
+    Set(usize, String),
+    /// Apply a preset on top of the defaults.
+    Preset(&'static Preset),
+    /// Back to the defaults.
+    Reset,
+    /// Hide the notice.
+    DismissNotice,
+}
+
+/// A named starting point.
+pub struct Preset {
+    /// Button text.
+    pub name: &'static str,
+    /// Field values on top of the defaults.
+    pub values: &'static [(&'static str, &'static str)],
+}
+
+/// The presets offered on the page.
+pub static PRESETS: &[Preset] = &[
+    Preset {
+        name: "The seed's setup",
+        values: &[("balance", "round_robin")],
+    },
+    Preset {
+        name: "Django",
+        values: &[
+            ("module", "app.wsgi:application"),
+            ("static_url", "/static/"),
+            ("env", "DJANGO_SETTINGS_MODULE=app.settings"),
+        ],
+    },
+    Preset {
+        name: "Flask",
+        values: &[("module", "app:app"), ("workers", "2"), ("threads", "4")],
+    },
+    Preset {
+        name: "High availability",
+        values: &[
+            ("replicas", "6"),
+            ("balance", "least_conn"),
+            ("max_conns", "4"),
+            ("read_timeout", "30"),
+            ("harakiri", "30"),
+            ("fail_timeout", "5"),
+        ],
+    },
+];
+
+/// The text a field shows for `spec`.
+pub fn text_of(index: usize, spec: &Spec) -> String {
+    FIELDS[index].get(spec).join("\n")
+}
+
+/// The default text of every field.
+pub fn default_texts() -> Vec<String> {
+    let spec = Spec::default();
+    (0..FIELDS.len()).map(|i| text_of(i, &spec)).collect()
+}
+
+/// Applies texts to the defaults; returns the spec and the errors of texts that do not parse.
+pub fn spec_of(texts: &[String]) -> (Spec, Vec<Diagnostic>) {
+    let mut spec = Spec::default();
+    let mut errors = Vec::new();
+    for (field, text) in FIELDS.iter().zip(texts) {
+        let result = if field.repeatable {
+            spec.env.clear();
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .try_for_each(|line| field.set(&mut spec, line))
+        } else {
+            field.set(&mut spec, text.trim())
+        };
+        if let Err(d) = result {
+            errors.push(d);
+        }
+    }
+    (spec, errors)
+}
+
+impl State {
+    /// The state for `texts`, keeping `previous` files when the texts are invalid.
+    pub fn from_texts(texts: Vec<String>, previous: Option<&State>) -> State {
+        let (spec, mut diags) = spec_of(&texts);
+        let generated = if diags.is_empty() {
+            generate(&spec)
+        } else {
+            Err(Vec::new())
+        };
+        let (files, spec, stale) = match generated {
+            Ok(g) => {
+                diags = g.warnings;
+                (Rc::new(g.files), Rc::new(spec), false)
+            }
+            Err(more) => {
+                diags.extend(more);
+                match previous {
+                    Some(p) => (p.files.clone(), p.spec.clone(), true),
+                    None => {
+                        let default = Spec::default();
+                        (
+                            Rc::new(generate(&default).expect("defaults are valid").files),
+                            Rc::new(default),
+                            true,
+                        )
+                    }
+                }
+            }
+        };
+        State {
+            texts,
+            diags: Rc::new(diags),
+            files,
+            spec,
+            stale,
+            notice: previous.and_then(|p| p.notice.clone()),
+        }
+    }
+
+    /// Diagnostics about field `name`.
+    pub fn diags_for<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+        self.diags.iter().filter(move |d| d.top_field() == name)
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::from_texts(default_texts(), None)
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match action {
+            Action::Set(i, text) => {
+                if self.texts[i] == text {
+                    return self;
+                }
+                let mut texts = self.texts.clone();
+                texts[i] = text;
+                Rc::new(State::from_texts(texts, Some(&self)))
+            }
+            Action::Preset(preset) => {
+                let mut texts = default_texts();
+                for (name, value) in preset.values {
+                    if let Some(i) = FIELDS.iter().position(|f| f.name == *name) {
+                        texts[i] = value.to_string();
+                    }
+                }
+                Rc::new(State::from_texts(texts, Some(&self)))
+            }
+            Action::Reset => Rc::new(State {
+                notice: None,
+                ..State::default()
+            }),
+            Action::DismissNotice => Rc::new(State {
+                notice: None,
+                ..(*self).clone()
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(name: &str) -> usize {
+        FIELDS.iter().position(|f| f.name == name).unwrap()
+    }
+
+    #[test]
+    fn invalid_text_keeps_last_valid_files_and_marks_them_stale() {
+        let s = Rc::new(State::default());
+        let s = s.reduce(Action::Set(index("replicas"), "10".into()));
+        assert!(!s.stale && s.files[0].contents.contains("[program:p9]"));
+        let s = s.reduce(Action::Set(index("base_port"), "70000".into()));
+        assert!(s.stale, "invalid input must mark the files stale");
+        assert!(
+            s.files[0].contents.contains("[program:p9]"),
+            "last valid files kept"
+        );
+        assert!(s.diags_for("base_port").any(|d| d.is_error()));
+        let s = s.reduce(Action::Set(index("base_port"), "abc".into()));
+        assert!(s.diags_for("base_port").any(|d| d.code == "invalid-value"));
+        assert_eq!(s.texts[index("base_port")], "abc", "the typed text stays");
+    }
+
+    #[test]
+    fn presets_are_valid() {
+        for p in PRESETS {
+            let s = Rc::new(State::default()).reduce(Action::Preset(p));
+            assert!(!s.stale, "{}: {:?}", p.name, s.diags);
+        }
+    }
+
+    #[test]
+    fn env_lines() {
+        let s =
+            Rc::new(State::default()).reduce(Action::Set(index("env"), "A=1\n\nB=x y\n".into()));
+        assert!(!s.stale, "{:?}", s.diags);
+        assert!(s.files[0].contents.contains("A=\"1\",B=\"x y\""));
+    }
+}
