@@ -108,11 +108,13 @@ pub fn spec_of(texts: &[String]) -> (Spec, Vec<Diagnostic>) {
 impl State {
     /// The state for `texts`, keeping `previous` files when the texts are invalid.
     pub fn from_texts(texts: Vec<String>, previous: Option<&State>) -> State {
+        // Fields whose text does not parse keep their default in `spec`, so every other
+        // field is still validated: all problems show at once.
         let (spec, mut diags) = spec_of(&texts);
-        let generated = if diags.is_empty() {
-            generate(&spec)
-        } else {
-            Err(Vec::new())
+        let generated = match generate(&spec) {
+            Ok(g) if diags.is_empty() => Ok(g),
+            Ok(g) => Err(g.warnings),
+            Err(more) => Err(more),
         };
         let (files, spec, stale) = match generated {
             Ok(g) => {
@@ -121,6 +123,7 @@ impl State {
             }
             Err(more) => {
                 diags.extend(more);
+                trident_core::errors_first(&mut diags);
                 match previous {
                     Some(p) => (p.files.clone(), p.spec.clone(), true),
                     None => {

@@ -5,7 +5,7 @@
 //! [`crate::generate`] runs these on every render, so a renderer bug surfaces as a diagnostic
 //! instead of a config that fails on the server.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashSet;
 
 use crate::diag::Diagnostic;
 use crate::render::{RenderedFile, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
@@ -15,10 +15,11 @@ use crate::validate::ValidSpec;
 /// What the rendered files say, read back.
 #[derive(Debug, Default)]
 pub struct Readback {
-    /// Program name → its `environment` pairs (values unquoted, `%%` undone).
-    pub programs: BTreeMap<String, BTreeMap<String, String>>,
-    /// Variables `webapp.ini` reads with `$(VAR)`.
-    pub ini_vars: BTreeSet<String>,
+    /// Each program, in file order, with its `environment` pairs (values unquoted, `%%`
+    /// undone). Vectors, not maps: no B-tree code in the web page's wasm.
+    pub programs: Vec<(String, Vec<(String, String)>)>,
+    /// Variables `webapp.ini` reads with `$(VAR)`, each once.
+    pub ini_vars: Vec<String>,
     /// The `server` addresses of the nginx upstream, in order.
     pub upstream_servers: Vec<String>,
     /// Pid files named in the configs.
@@ -40,13 +41,17 @@ pub fn read_back(files: &[RenderedFile]) -> Readback {
         if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             program = section.strip_prefix("program:").map(str::to_string);
             if let Some(p) = &program {
-                rb.programs.insert(p.clone(), BTreeMap::new());
+                rb.programs.push((p.clone(), Vec::new()));
             }
-        } else if let (Some(p), Some(env)) = (&program, line.strip_prefix("environment = ")) {
-            let pairs = rb.programs.entry(p.clone()).or_default();
+        } else if let (Some(_), Some(env), Some(last)) = (
+            &program,
+            line.strip_prefix("environment = "),
+            rb.programs.last_mut(),
+        ) {
             for pair in split_env(env) {
                 if let Some((k, v)) = pair.split_once('=') {
-                    pairs.insert(k.to_string(), v.trim_matches('"').replace("%%", "%"));
+                    last.1
+                        .push((k.to_string(), v.trim_matches('"').replace("%%", "%")));
                 }
             }
         } else if let Some(pid) = line.strip_prefix("pidfile = ") {
@@ -62,14 +67,14 @@ pub fn read_back(files: &[RenderedFile]) -> Readback {
             let after = &rest[start + 2..];
             match after.find(')') {
                 Some(end) => {
-                    rb.ini_vars.insert(after[..end].to_string());
+                    add_once(&mut rb.ini_vars, &after[..end]);
                     rest = &after[end + 1..];
                 }
                 None => break,
             }
         }
         if let Some(var) = line.strip_prefix("if-not-env = ") {
-            rb.ini_vars.insert(var.to_string());
+            add_once(&mut rb.ini_vars, var);
         }
     }
     let mut in_upstream = false;
@@ -92,6 +97,17 @@ pub fn read_back(files: &[RenderedFile]) -> Readback {
         }
     }
     rb
+}
+
+fn add_once(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|x| x == item) {
+        list.push(item.to_string());
+    }
+}
+
+/// The value of `key` in a program's environment pairs.
+pub fn env_get<'a>(env: &'a [(String, String)], key: &str) -> Option<&'a String> {
+    env.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 /// Splits `K="v",K2="v2"` at commas outside quotes.
@@ -128,15 +144,16 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
     };
 
     let replicas: Vec<String> = (0..spec.replicas).map(|k| spec.program(k)).collect();
+    let names: HashSet<&str> = rb.programs.iter().map(|(n, _)| n.as_str()).collect();
     for name in replicas.iter().chain(std::iter::once(&spec.nginx_program)) {
-        if !rb.programs.contains_key(name) {
+        if !names.contains(name.as_str()) {
             bad(
                 "replicas",
                 format!("supervisord.conf has no [program:{name}]"),
             );
         }
     }
-    if rb.programs.len() != replicas.len() + 1 {
+    if rb.programs.len() != replicas.len() + 1 || names.len() != rb.programs.len() {
         bad(
             "replicas",
             format!(
@@ -151,27 +168,24 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
         SocketKind::Tcp => "S_PORT",
         SocketKind::Unix => "S_SOCKET",
     };
-    let mut endpoints = BTreeSet::new();
-    for name in &replicas {
-        let Some(env) = rb.programs.get(name) else {
-            continue;
-        };
+    let mut endpoints = HashSet::new();
+    for (name, env) in rb.programs.iter().filter(|(n, _)| *n != spec.nginx_program) {
         for v in &rb.ini_vars {
-            if !env.contains_key(v) {
+            if env_get(env, v).is_none() {
                 bad(
                     "env",
                     format!("webapp.ini reads $({v}) but [program:{name}] does not set it"),
                 );
             }
         }
-        match env.get(var) {
+        match env_get(env, var) {
             Some(value) if endpoints.insert(value.clone()) => {}
             Some(value) => bad("replicas", format!("{var}={value} is set for two replicas")),
             None => {}
         }
     }
 
-    let expected: BTreeSet<String> = endpoints
+    let expected: HashSet<String> = endpoints
         .iter()
         .map(|e| match spec.socket {
             SocketKind::Tcp => {
@@ -181,7 +195,7 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
             SocketKind::Unix => format!("unix:{e}"),
         })
         .collect();
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     for server in &rb.upstream_servers {
         if !expected.contains(server) {
             bad(
@@ -206,7 +220,7 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
         );
     }
 
-    let unique: BTreeSet<&String> = rb.pid_files.iter().collect();
+    let unique: HashSet<&String> = rb.pid_files.iter().collect();
     if unique.len() != rb.pid_files.len() || rb.pid_files.iter().any(|p| endpoints.contains(p)) {
         bad(
             "run_dir",

@@ -74,6 +74,15 @@ impl Diagnostic {
     }
 }
 
+/// Puts errors before warnings, keeping each group in order. (A partition, not a sort: no
+/// sort code in the web page's wasm.)
+pub fn errors_first(diagnostics: &mut Vec<Diagnostic>) {
+    let (mut errors, warnings): (Vec<_>, Vec<_>) =
+        diagnostics.drain(..).partition(Diagnostic::is_error);
+    errors.extend(warnings);
+    *diagnostics = errors;
+}
+
 /// `base_port` → `--base-port`; `env.KEY` → `--env`.
 fn flag_of(field: &str) -> String {
     let top = field.split('.').next().unwrap_or(field);

@@ -78,9 +78,28 @@ impl Field {
     }
 }
 
-/// Shows user text in a message without letting it break the message's line.
+/// Shows user text in double quotes without letting it break the message's line: `\`, `"`
+/// and control characters are escaped. (Hand-written: `{:?}` would pull Unicode tables into
+/// the web page's wasm.)
 pub(crate) fn quote_for_message(text: &str) -> String {
-    format!("{text:?}")
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars().take(200) {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    if text.chars().nth(200).is_some() {
+        out.push_str("...");
+    }
+    out.push('"');
+    out
 }
 
 /// Looks a field up by spec key or flag (`base_port`, `base-port`, `--base-port`).

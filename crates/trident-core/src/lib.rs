@@ -17,7 +17,7 @@ mod render;
 mod spec;
 mod validate;
 
-pub use diag::{Diagnostic, Severity};
+pub use diag::{errors_first, Diagnostic, Severity};
 pub use fields::{Field, FIELDS};
 pub use render::{
     render, reproduce_command, shell_quote, RenderedFile, FILE_NAMES, NGINX_CONF, SUPERVISORD_CONF,

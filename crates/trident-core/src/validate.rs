@@ -46,7 +46,7 @@ pub fn validate(spec: &Spec) -> Result<ValidSpec, Vec<Diagnostic>> {
     let mut out = Vec::new();
     check(spec, &mut out);
     if out.iter().any(Diagnostic::is_error) {
-        out.sort_by_key(|d| d.severity);
+        crate::diag::errors_first(&mut out);
         Err(out)
     } else {
         Ok(ValidSpec {
@@ -424,11 +424,15 @@ fn path_problem(path: &str) -> Option<String> {
         return Some("it is not absolute".into());
     }
     if let Some(c) = path.chars().find(|c| c.is_control()) {
-        return Some(format!("it holds the control character {c:?}"));
+        return Some(format!(
+            "it holds the control character {}",
+            quote_for_message(&c.to_string())
+        ));
     }
     if let Some(c) = path.chars().find(|c| PATH_FORBIDDEN.contains(c)) {
         return Some(format!(
-            "it holds {c:?}, which ends a value or a directive in one of the files"
+            "it holds {}, which ends a value or a directive in one of the files",
+            quote_for_message(&c.to_string())
         ));
     }
     if path.len() > 1 && path.ends_with('/') {
@@ -620,7 +624,10 @@ fn texts(spec: &Spec, out: &mut Vec<Diagnostic>) {
 /// `strip('\'"')`) would not hand `value` to the program intact, if it would not.
 fn env_value_problem(value: &str) -> Option<String> {
     if let Some(c) = value.chars().find(|c| c.is_control()) {
-        return Some(format!("it holds the control character {c:?}"));
+        return Some(format!(
+            "it holds the control character {}",
+            quote_for_message(&c.to_string())
+        ));
     }
     if value.contains('"') {
         return Some("it holds \", which ends the quoted value".into());
