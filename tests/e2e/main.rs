@@ -4,3 +4,4 @@
 mod acceptance;
 mod blocked;
 mod serve;
+mod web;

@@ -1,0 +1,350 @@
+//! The built playground (`dist/`, from `trunk build --release`) in headless Chromium through
+//! chromedriver: driven by its labels and keys as a user drives it, and compared with the
+//! real `trident` binary's output.
+
+use std::time::Duration;
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use trident_e2e::static_server::StaticServer;
+use trident_e2e::{trident, workspace, ChromeDriver};
+
+/// The built page, served on a free port.
+fn serve() -> StaticServer {
+    let dist = workspace().join("dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "{} has no built page: run `cargo xtask test` (it builds it) or `trunk build --release`",
+        dist.display()
+    );
+    StaticServer::start(&dist, 0).expect("serve dist")
+}
+
+async fn browser(driver: &ChromeDriver) -> Client {
+    let caps: serde_json::Map<String, Value> =
+        serde_json::from_str(&driver.capabilities(1280, 1000)).unwrap();
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("connect to chromedriver")
+}
+
+/// chromedriver's browser console log (`POST /session/{id}/se/log`).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// W3C permissions extension: grant a permission to the page.
+#[derive(Debug)]
+struct Grant(&'static str);
+
+impl WebDriverCompatibleCommand for Grant {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/permissions",
+            session.unwrap_or_default()
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"descriptor": {"name": self.0}, "state": "granted"}).to_string()),
+        )
+    }
+}
+
+/// Console errors so far (a panic would show here).
+async fn console_errors(c: &Client) -> Vec<String> {
+    let log = c.issue_cmd(BrowserLog).await.expect("browser log");
+    log.as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|e| e["level"] == "SEVERE")
+                .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn open(c: &Client, server: &StaticServer, query: &str) {
+    c.goto(&format!("{}{query}", server.url())).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#pane-nginx-conf"))
+        .await
+        .expect("the page renders its panes");
+    settle().await;
+}
+
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(150)).await;
+}
+
+/// The text of the pane for `name`, as the page shows it.
+async fn pane(c: &Client, name: &str) -> String {
+    let id = format!("pane-{}", name.replace('.', "-"));
+    let v = c
+        .execute(&format!("return document.getElementById('{id}').closest('section').querySelector('code').textContent"), vec![])
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// The control whose visible label is `label` (slider first when a slider has a number box).
+async fn by_label(c: &Client, label: &str) -> fantoccini::elements::Element {
+    let id = c
+        .execute(
+            "const l = [...document.querySelectorAll('label')].find(l => l.textContent.trim() === arguments[0]); return l ? l.htmlFor : null",
+            vec![json!(label)],
+        )
+        .await
+        .unwrap();
+    let id = id
+        .as_str()
+        .unwrap_or_else(|| panic!("no label {label:?}"))
+        .to_string();
+    c.find(Locator::Id(&id)).await.unwrap()
+}
+
+fn cli(args: &[&str], only: &str) -> String {
+    let mut all = vec!["generate", "--only", only];
+    all.extend_from_slice(args);
+    let o = trident(&all);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+const FILES: [&str; 3] = ["supervisord.conf", "webapp.ini", "nginx.conf"];
+
+#[tokio::test(flavor = "current_thread")]
+async fn replicas_slider_moved_by_keyboard_renders_ten_replicas() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = browser(&driver).await;
+    open(&c, &server, "").await;
+    let slider = by_label(&c, "Replicas").await;
+    for _ in 0..7 {
+        slider.send_keys("\u{E014}").await.unwrap(); // ArrowRight
+    }
+    settle().await;
+    let sup = pane(&c, "supervisord.conf").await;
+    assert!(
+        sup.contains("[program:p9]") && !sup.contains("[program:p10]"),
+        "{sup}"
+    );
+    assert_eq!(
+        pane(&c, "nginx.conf")
+            .await
+            .matches("        server 127.0.0.1:")
+            .count(),
+        10
+    );
+    for f in FILES {
+        assert_eq!(
+            pane(&c, f).await,
+            cli(&["--replicas", "10"], f),
+            "{f} differs from the CLI"
+        );
+    }
+    assert_eq!(console_errors(&c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn invalid_base_port_shows_error_beside_field_and_the_app_stays_alive() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = browser(&driver).await;
+    open(&c, &server, "").await;
+    let number = c
+        .find(Locator::Css("#f-base_port + input.number"))
+        .await
+        .unwrap();
+    number.clear().await.unwrap();
+    number.send_keys("65534").await.unwrap();
+    settle().await;
+    // Typed key by key, "6553" was the last valid value.
+    let before = cli(&["--base-port", "6553"], "nginx.conf");
+    assert_eq!(
+        number.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let diag = c
+        .find(Locator::Id("d-base_port"))
+        .await
+        .expect("error beside the field")
+        .text()
+        .await
+        .unwrap();
+    assert!(diag.contains("65536") && diag.contains("65533"), "{diag}");
+    assert_eq!(
+        pane(&c, "nginx.conf").await,
+        before,
+        "last valid files are kept"
+    );
+    assert!(
+        c.find(Locator::Css(".pane.stale")).await.is_ok(),
+        "panes marked out of date"
+    );
+    // Still alive: fix the value and the panes follow.
+    number.clear().await.unwrap();
+    number.send_keys("9000").await.unwrap();
+    settle().await;
+    assert_eq!(
+        pane(&c, "nginx.conf").await,
+        cli(&["--base-port", "9000"], "nginx.conf")
+    );
+    assert_eq!(
+        console_errors(&c).await,
+        Vec::<String>::new(),
+        "no panic or error in the console"
+    );
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn copy_puts_the_exact_pane_text_on_the_clipboard() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = browser(&driver).await;
+    open(&c, &server, "?replicas=4").await;
+    c.issue_cmd(Grant("clipboard-read"))
+        .await
+        .expect("grant clipboard-read");
+    c.issue_cmd(Grant("clipboard-write"))
+        .await
+        .expect("grant clipboard-write");
+    let button = c
+        .find(Locator::Css("button[aria-label='Copy webapp.ini']"))
+        .await
+        .unwrap();
+    button.click().await.unwrap();
+    settle().await;
+    assert_eq!(button.text().await.unwrap(), "Copied");
+    let clip = c
+        .execute_async("const done = arguments[0]; navigator.clipboard.readText().then(done, e => done('ERR ' + e))", vec![])
+        .await
+        .unwrap();
+    let clip = clip.as_str().unwrap_or_default().to_string();
+    assert_eq!(clip, pane(&c, "webapp.ini").await);
+    assert_eq!(clip, cli(&["--replicas", "4"], "webapp.ini"));
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn share_link_round_trips_and_garbage_falls_back_with_a_notice() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = browser(&driver).await;
+    open(&c, &server, "").await;
+    let module = by_label(&c, "Module").await;
+    module.clear().await.unwrap();
+    module.send_keys("site.wsgi:app").await.unwrap();
+    let slider = by_label(&c, "Replicas").await;
+    slider.send_keys("\u{E014}").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await; // URL writes are throttled
+    let url = c.current_url().await.unwrap();
+    assert!(
+        url.as_str().contains("replicas=4") && url.as_str().contains("module=site.wsgi:app"),
+        "{url}"
+    );
+    let panes: Vec<String> = futures_join(&c).await;
+    c.goto(url.as_str()).await.unwrap();
+    open(
+        &c,
+        &server,
+        &format!("?{}", url.query().unwrap_or_default()),
+    )
+    .await;
+    assert_eq!(
+        futures_join(&c).await,
+        panes,
+        "the link restores the same files"
+    );
+    assert_eq!(
+        by_label(&c, "Module")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("site.wsgi:app")
+    );
+
+    open(
+        &c,
+        &server,
+        "?replicas=banana&base_port=99999&module=%0A%5Bprogram%3Aevil%5D&zzz=1&home=%",
+    )
+    .await;
+    let notice = c
+        .find(Locator::Css(".notice"))
+        .await
+        .expect("a notice")
+        .text()
+        .await
+        .unwrap();
+    for field in ["replicas", "base_port", "module", "home", "zzz"] {
+        assert!(notice.contains(field), "{field} not named in: {notice}");
+    }
+    for f in FILES {
+        assert_eq!(
+            pane(&c, f).await,
+            cli(&[], f),
+            "{f}: bad link fields fall back to defaults"
+        );
+    }
+    assert_eq!(console_errors(&c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+}
+
+async fn futures_join(c: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in FILES {
+        out.push(pane(c, f).await);
+    }
+    out
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn panes_equal_the_cli_for_a_non_default_spec() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = browser(&driver).await;
+    open(&c, &server, "?replicas=7&socket=unix&home=/srv/x%20y&balance=ip_hash&env=A%3D1%2C2&env=B%3D50%25&static_url=/static/&listen_backlog=16").await;
+    let args = [
+        "--replicas",
+        "7",
+        "--socket",
+        "unix",
+        "--home",
+        "/srv/x y",
+        "--balance",
+        "ip_hash",
+        "--env",
+        "A=1,2",
+        "--env",
+        "B=50%",
+        "--static-url",
+        "/static/",
+        "--listen-backlog",
+        "16",
+    ];
+    for f in FILES {
+        assert_eq!(pane(&c, f).await, cli(&args, f), "{f}");
+    }
+    c.close().await.unwrap();
+}
