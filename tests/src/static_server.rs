@@ -86,9 +86,9 @@ fn handle(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
     let path = target.split(['?', '#']).next().unwrap_or("/");
     let mut file = PathBuf::from(root);
     for part in Path::new(path.trim_start_matches('/')).components() {
-        match part {
-            Component::Normal(p) => file.push(p),
-            _ => {}
+        // Only plain names: `..` and roots cannot leave the served directory.
+        if let Component::Normal(p) = part {
+            file.push(p);
         }
     }
     if file.is_dir() {
