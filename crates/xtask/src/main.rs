@@ -1,22 +1,27 @@
 //! `cargo xtask`: the project's commands. Each installs what it needs first, idempotently, so
 //! a fresh machine with only Rust, node/npm, python3 and apt runs them unchanged.
 //!
-//! - `cargo xtask test`: set up, then format check, clippy, wasm check of the core, all tests.
-//! - `cargo xtask serve`: the main job (prints the default files).
+//! - `cargo xtask serve [PORT]`: the main job: build the playground and serve it on 127.0.0.1.
+//! - `cargo xtask test`: set up, then fmt, clippy, wasm check, web build, every test.
+//! - `cargo xtask web`: build the playground into dist/ and print its size table.
 //! - `cargo xtask setup`: only install what is missing.
 
 mod setup;
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
-        Some("serve") => serve(),
+        Some("serve") => serve(args.get(1).map(String::as_str)),
+        Some("web") => setup::web_tools().and_then(|()| web_build()).map(|_| ()),
         Some("setup") => setup::all(),
         _ => {
-            eprintln!("usage: cargo xtask <test|serve|setup>\n\n  test   install what is missing, then fmt, clippy, wasm check, every test\n  serve  the main job: print the default files\n  setup  install what is missing");
+            eprintln!(
+                "usage: cargo xtask <serve [PORT]|test|web|setup>\n\n  serve  the main job: build the playground and serve it on 127.0.0.1 (default port 8080)\n  test   install what is missing, then fmt, clippy, wasm check, web build, every test\n  web    build the playground into dist/ and print its size table\n  setup  install what is missing"
+            );
             return ExitCode::from(2);
         }
     };
@@ -27,6 +32,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// Runs a command, failing with its command line if it fails.
@@ -51,7 +64,64 @@ fn show(cmd: &Command) -> String {
 }
 
 fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// PATH with the npm-installed binaryen first, so Trunk finds wasm-opt 123.
+fn tool_path() -> String {
+    format!(
+        "{}:{}",
+        root().join("node_modules/.bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// `trunk build --release`, then the size table of dist/. Returns the table.
+pub fn web_build() -> Result<String, String> {
+    run(Command::new("trunk")
+        .args(["build", "--release"])
+        .current_dir(root())
+        .env("PATH", tool_path())
+        .env("TRUNK_SKIP_VERSION_CHECK", "true"))?;
+    let table = sizes(&root().join("dist"))?;
+    println!("{table}");
+    Ok(table)
+}
+
+/// Raw, gzip -9 and brotli sizes of every asset in `dist`, as a Markdown table.
+pub fn sizes(dist: &Path) -> Result<String, String> {
+    let mut rows = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dist)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    let (mut raw_t, mut gz_t, mut br_t) = (0, 0, 0);
+    for path in entries.iter().filter(|p| p.is_file()) {
+        let raw = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+        let compressed = |tool: &str, args: &[&str]| -> Result<u64, String> {
+            let out = Command::new(tool)
+                .args(args)
+                .arg(path)
+                .output()
+                .map_err(|e| format!("{tool}: {e}"))?;
+            Ok(out.stdout.len() as u64)
+        };
+        let gz = compressed("gzip", &["-9", "-c"])?;
+        let br = compressed("brotli", &["-q", "11", "-c"])?;
+        raw_t += raw;
+        gz_t += gz;
+        br_t += br;
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        rows.push(format!("| {name} | {raw} | {gz} | {br} |"));
+    }
+    Ok(format!(
+        "| asset | raw bytes | gzip -9 | brotli -q 11 |\n|---|---|---|---|\n{}\n| **total** | {raw_t} | {gz_t} | {br_t} |",
+        rows.join("\n")
+    ))
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
@@ -73,20 +143,42 @@ fn test(extra: &[String]) -> Result<(), String> {
         "--target",
         "wasm32-unknown-unknown",
     ]))?;
+    web_build()?;
     run(cargo()
         .args(["test", "--workspace"])
         .args(extra)
-        .env("INSTA_UPDATE", "no"))
+        .env("INSTA_UPDATE", "no"))?;
+    // Component tests in headless Chromium.
+    run(cargo()
+        .args([
+            "test",
+            "-p",
+            "trident-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "browser",
+        ])
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env(
+            "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+            root().join("web/webdriver.json"),
+        )
+        .env("PATH", tool_path()))
 }
 
-fn serve() -> Result<(), String> {
-    run(cargo().args([
-        "run",
-        "--quiet",
-        "--release",
-        "-p",
-        "trident-cli",
-        "--",
-        "generate",
-    ]))
+fn serve(port: Option<&str>) -> Result<(), String> {
+    setup::web_tools()?;
+    web_build()?;
+    let port: u16 = port
+        .map(str::parse)
+        .transpose()
+        .map_err(|e| format!("bad port: {e}"))?
+        .unwrap_or(8080);
+    let server = trident_e2e::static_server::StaticServer::start(&root().join("dist"), port)
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e} (pass another port: cargo xtask serve 8081)"))?;
+    println!("Trident playground: {}  (Ctrl+C to stop)", server.url());
+    loop {
+        std::thread::park();
+    }
 }

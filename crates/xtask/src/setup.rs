@@ -1,13 +1,18 @@
-//! Installs what the tests need when it is missing: the wasm target, and Debian's nginx,
-//! uWSGI with its Python 3 plugin, supervisor and Django. Re-running it changes nothing.
+//! Installs what is missing, idempotently: Debian's servers and browser, the wasm target,
+//! Trunk and wasm-bindgen-cli at pinned versions, and binaryen from the npm lockfile.
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::run;
+use crate::{root, run};
 
-/// Debian packages and a file each one provides, to tell whether it is installed.
-const PACKAGES: &[(&str, &str)] = &[
+/// Trunk version (newer ones need a newer rustc than this toolchain's).
+pub const TRUNK: &str = "0.21.14";
+/// Must equal the `=` pin of wasm-bindgen in web/Cargo.toml (checked by `check_pins`).
+pub const WASM_BINDGEN: &str = "0.2.130";
+
+/// Debian packages and a file each provides, to tell whether it is installed.
+const SERVERS: &[(&str, &str)] = &[
     ("nginx", "/usr/sbin/nginx"),
     ("uwsgi", "/usr/bin/uwsgi"),
     (
@@ -21,10 +26,100 @@ const PACKAGES: &[(&str, &str)] = &[
     ),
     ("curl", "/usr/bin/curl"),
 ];
+const BROWSER: &[(&str, &str)] = &[
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    ("brotli", "/usr/bin/brotli"),
+    ("hyperfine", "/usr/bin/hyperfine"),
+];
 
+/// Everything the tests need.
 pub fn all() -> Result<(), String> {
+    let mut packages = SERVERS.to_vec();
+    packages.extend_from_slice(BROWSER);
+    debian(&packages)?;
+    web_tools()
+}
+
+/// What building the web page needs.
+pub fn web_tools() -> Result<(), String> {
+    check_pins()?;
+    // The size table of every build reports brotli too.
+    debian(&[("brotli", "/usr/bin/brotli")])?;
     wasm_target()?;
-    debian(PACKAGES)
+    cargo_tool(
+        "trunk",
+        TRUNK,
+        &[
+            "install",
+            "trunk",
+            "--version",
+            &format!("={TRUNK}"),
+            "--locked",
+        ],
+        None,
+    )?;
+    let bindgen = format!("={WASM_BINDGEN}");
+    cargo_tool(
+        "wasm-bindgen",
+        WASM_BINDGEN,
+        &[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &bindgen,
+            "--locked",
+        ],
+        // --locked can fail on a yanked dependency; then resolve afresh.
+        Some(&["install", "wasm-bindgen-cli", "--version", &bindgen]),
+    )?;
+    if !root().join("node_modules/.bin/wasm-opt").exists() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(root()))?;
+    }
+    Ok(())
+}
+
+/// The wasm-bindgen pin in web/Cargo.toml, Trunk.toml and here must agree.
+fn check_pins() -> Result<(), String> {
+    let web = std::fs::read_to_string(root().join("web/Cargo.toml")).map_err(|e| e.to_string())?;
+    let trunk = std::fs::read_to_string(root().join("Trunk.toml")).map_err(|e| e.to_string())?;
+    let pin = format!("wasm-bindgen = \"={WASM_BINDGEN}\"");
+    let tool = format!("wasm_bindgen = \"{WASM_BINDGEN}\"");
+    if !web.contains(&pin) || !trunk.contains(&tool) {
+        return Err(format!(
+            "web/Cargo.toml must pin {pin} and Trunk.toml must say {tool}"
+        ));
+    }
+    Ok(())
+}
+
+fn version_of(tool: &str) -> Option<String> {
+    let out = Command::new(tool).arg("--version").output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Installs a cargo-installed tool unless `tool --version` already reports `version`.
+fn cargo_tool(
+    tool: &str,
+    version: &str,
+    args: &[&str],
+    retry: Option<&[&str]>,
+) -> Result<(), String> {
+    if version_of(tool).is_some_and(|v| v.contains(version)) {
+        return Ok(());
+    }
+    let first = run(Command::new(cargo()).args(args));
+    match (first, retry) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(again)) => run(Command::new(cargo()).args(again)),
+        (Err(e), None) => Err(e),
+    }
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 fn wasm_target() -> Result<(), String> {
@@ -49,10 +144,10 @@ pub fn debian(packages: &[(&str, &str)]) -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
-    let sudo = if is_root() { None } else { Some("sudo") };
+    let sudo = !is_root();
     let apt = |args: &[&str]| {
-        let mut cmd = Command::new(sudo.unwrap_or("apt-get"));
-        if sudo.is_some() {
+        let mut cmd = Command::new(if sudo { "sudo" } else { "apt-get" });
+        if sudo {
             cmd.arg("apt-get");
         }
         cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
@@ -66,8 +161,7 @@ pub fn debian(packages: &[(&str, &str)]) -> Result<(), String> {
     run(apt(&["install", "-y", "-qq"]).args(&missing)).map_err(|e| format!("{e}\n{hint}"))?;
     for service in ["nginx", "supervisor", "uwsgi"] {
         if missing.iter().any(|m| m.starts_with(service)) {
-            // Where policy-rc.d or the lack of an init system kept it from starting, this
-            // is a no-op.
+            // A no-op where policy-rc.d or the lack of an init system kept it from starting.
             let _ = Command::new("service").args([service, "stop"]).status();
         }
     }
