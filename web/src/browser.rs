@@ -108,11 +108,16 @@ pub fn mark_input() {
 /// Records, in `window.__tridentTimings`, how long after the latest input event the pane
 /// `name` finished updating (read by the in-browser benchmark).
 pub fn mark_patched(name: &str) {
+    let w = window();
+    // The first time panes are filled: time from navigation start to rendered panes.
+    let first = JsValue::from_str("__tridentFirstPatch");
+    if js_sys::Reflect::get(&w, &first).is_ok_and(|v| v.is_undefined()) {
+        let _ = js_sys::Reflect::set(&w, &first, &now().into());
+    }
     let since = INPUT_AT.with(Cell::get);
     if since.is_nan() {
         return;
     }
-    let w = window();
     let key = JsValue::from_str("__tridentTimings");
     let list = js_sys::Reflect::get(&w, &key)
         .ok()

@@ -1,28 +1,64 @@
 //! Validate + render at 3, 64, 1,024 and 10,000 replicas, in output bytes per second, beside
-//! a copy of the same number of bytes (the physical floor for producing that output).
+//! a copy of the same number of bytes (the physical floor for producing that output). Also
+//! counts heap allocations per render and writes them, with output sizes, to
+//! `target/trident-bench.json` for `cargo xtask bench`.
 
-// criterion_group! generates undocumented items.
-#![allow(missing_docs)]
+// criterion_group! generates undocumented items; the counting allocator needs unsafe.
+#![allow(missing_docs, unsafe_code)]
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use trident_core::{generate, Spec};
+
+/// Counts allocations; everything else is the system allocator.
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const SIZES: [u32; 4] = [3, 64, 1024, 10_000];
+
+fn spec(replicas: u32) -> Spec {
+    Spec {
+        replicas,
+        base_port: 10_000,
+        ..Spec::default()
+    }
+}
+
+fn bytes(spec: &Spec) -> usize {
+    generate(spec)
+        .expect("bench spec is valid")
+        .files
+        .iter()
+        .map(|f| f.contents.len())
+        .sum()
+}
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("generate");
-    for replicas in [3u32, 64, 1024, 10_000] {
-        let spec = Spec {
-            replicas,
-            base_port: 10_000,
-            ..Spec::default()
-        };
-        let bytes: usize = generate(&spec)
-            .expect("bench spec is valid")
-            .files
-            .iter()
-            .map(|f| f.contents.len())
-            .sum();
+    for replicas in SIZES {
+        let spec = spec(replicas);
+        let bytes = bytes(&spec);
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_with_input(
             BenchmarkId::new("validate+render", replicas),
@@ -39,5 +75,31 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Allocations and output bytes of one generate() per size, as JSON.
+fn record_allocations() {
+    let mut rows = Vec::new();
+    for replicas in SIZES {
+        let spec = spec(replicas);
+        let before = ALLOCS.load(Ordering::Relaxed);
+        let out = black_box(generate(black_box(&spec)).expect("valid"));
+        let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+        let bytes: usize = out.files.iter().map(|f| f.contents.len()).sum();
+        rows.push(format!(
+            "{{\"replicas\": {replicas}, \"bytes\": {bytes}, \"allocations\": {allocs}}}"
+        ));
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").into());
+    let _ = std::fs::write(
+        format!("{target}/trident-bench.json"),
+        format!("[{}]\n", rows.join(",\n")),
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    record_allocations();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

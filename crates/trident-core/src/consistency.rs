@@ -1,11 +1,12 @@
 //! Cross-file checks on rendered output, read back from the text rather than from the spec:
-//! every `$(VAR)` uWSGI reads is set by supervisord for every replica, every nginx upstream
-//! server is exactly one replica's socket, and sockets and pid files are unique.
+//! every `$(VAR)` uWSGI reads is set by supervisord for every replica, replica K's socket is
+//! K's own and appears exactly once in the nginx upstream, and pid files are unique.
 //!
 //! [`crate::generate`] runs these on every render, so a renderer bug surfaces as a diagnostic
-//! instead of a config that fails on the server.
+//! instead of a config that fails on the server. The reader borrows from the text and the
+//! checks index replicas by number, so the cost stays a small fraction of rendering.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 
 use crate::diag::Diagnostic;
 use crate::render::{RenderedFile, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
@@ -14,20 +15,33 @@ use crate::validate::ValidSpec;
 
 /// What the rendered files say, read back.
 #[derive(Debug, Default)]
-pub struct Readback {
+pub struct Readback<'a> {
     /// Each program, in file order, with its `environment` pairs (values unquoted, `%%`
-    /// undone). Vectors, not maps: no B-tree code in the web page's wasm.
-    pub programs: Vec<(String, Vec<(String, String)>)>,
+    /// undone).
+    pub programs: Vec<(&'a str, Vec<(&'a str, Cow<'a, str>)>)>,
     /// Variables `webapp.ini` reads with `$(VAR)`, each once.
-    pub ini_vars: Vec<String>,
+    pub ini_vars: Vec<&'a str>,
     /// The `server` addresses of the nginx upstream, in order.
-    pub upstream_servers: Vec<String>,
+    pub upstream_servers: Vec<&'a str>,
     /// Pid files named in the configs.
-    pub pid_files: Vec<String>,
+    pub pid_files: Vec<Cow<'a, str>>,
+}
+
+/// The value of `key` in a program's environment pairs.
+pub fn env_get<'a>(env: &'a [(&str, Cow<'_, str>)], key: &str) -> Option<&'a str> {
+    env.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_ref())
+}
+
+fn unpercent(s: &str) -> Cow<'_, str> {
+    if s.contains("%%") {
+        Cow::Owned(s.replace("%%", "%"))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// Reads the three files back.
-pub fn read_back(files: &[RenderedFile]) -> Readback {
+pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
     let mut rb = Readback::default();
     let text = |name: &str| {
         files
@@ -36,26 +50,26 @@ pub fn read_back(files: &[RenderedFile]) -> Readback {
             .map(|f| f.contents.as_str())
             .unwrap_or("")
     };
-    let mut program: Option<String> = None;
+    let mut in_program = false;
     for line in text(SUPERVISORD_CONF).lines() {
         if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            program = section.strip_prefix("program:").map(str::to_string);
-            if let Some(p) = &program {
-                rb.programs.push((p.clone(), Vec::new()));
+            in_program = false;
+            if let Some(p) = section.strip_prefix("program:") {
+                rb.programs.push((p, Vec::new()));
+                in_program = true;
             }
-        } else if let (Some(_), Some(env), Some(last)) = (
-            &program,
+        } else if let (true, Some(env), Some(last)) = (
+            in_program,
             line.strip_prefix("environment = "),
             rb.programs.last_mut(),
         ) {
             for pair in split_env(env) {
                 if let Some((k, v)) = pair.split_once('=') {
-                    last.1
-                        .push((k.to_string(), v.trim_matches('"').replace("%%", "%")));
+                    last.1.push((k, unpercent(v.trim_matches('"'))));
                 }
             }
         } else if let Some(pid) = line.strip_prefix("pidfile = ") {
-            rb.pid_files.push(pid.replace("%%", "%"));
+            rb.pid_files.push(unpercent(pid));
         }
     }
     for line in text(UWSGI_INI).lines() {
@@ -90,24 +104,19 @@ pub fn read_back(files: &[RenderedFile]) -> Readback {
                 Some(quoted) => quoted.split('"').next().unwrap_or(""),
                 None => server.split([' ', ';']).next().unwrap_or(""),
             };
-            rb.upstream_servers.push(addr.to_string());
+            rb.upstream_servers.push(addr);
         } else if let Some(pid) = t.strip_prefix("pid ") {
             rb.pid_files
-                .push(pid.trim_end_matches(';').trim_matches('"').to_string());
+                .push(Cow::Borrowed(pid.trim_end_matches(';').trim_matches('"')));
         }
     }
     rb
 }
 
-fn add_once(list: &mut Vec<String>, item: &str) {
-    if !list.iter().any(|x| x == item) {
-        list.push(item.to_string());
+fn add_once<'a>(list: &mut Vec<&'a str>, item: &'a str) {
+    if !list.contains(&item) {
+        list.push(item);
     }
-}
-
-/// The value of `key` in a program's environment pairs.
-pub fn env_get<'a>(env: &'a [(String, String)], key: &str) -> Option<&'a String> {
-    env.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 /// Splits `K="v",K2="v2"` at commas outside quotes.
@@ -133,6 +142,9 @@ fn split_env(env: &str) -> Vec<&str> {
 pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
     let spec = valid.spec();
     let rb = read_back(files);
+    let dirs = spec.dirs();
+    let host = crate::render::connect_host(spec);
+    let n = spec.replicas as usize;
     let mut out = Vec::new();
     let mut bad = |field: &str, message: String| {
         out.push(Diagnostic::error(
@@ -142,34 +154,55 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
             "this is a bug in Trident; please report it with the spec",
         ));
     };
-
-    let replicas: Vec<String> = (0..spec.replicas).map(|k| spec.program(k)).collect();
-    let names: HashSet<&str> = rb.programs.iter().map(|(n, _)| n.as_str()).collect();
-    for name in replicas.iter().chain(std::iter::once(&spec.nginx_program)) {
-        if !names.contains(name.as_str()) {
-            bad(
-                "replicas",
-                format!("supervisord.conf has no [program:{name}]"),
-            );
+    // Replica index of a program name: `prefix` + K, K < n, written without leading zeros.
+    let replica_of = |name: &str| -> Option<usize> {
+        let digits = name.strip_prefix(spec.program_prefix.as_str())?;
+        let k: usize = digits.parse().ok()?;
+        (k < n && (digits == "0" || !digits.starts_with('0'))).then_some(k)
+    };
+    // Replica index an endpoint belongs to: TCP `host:port`, or unix `.../pK.sock`.
+    let endpoint_of = |endpoint: &str| -> Option<usize> {
+        match spec.socket {
+            SocketKind::Tcp => {
+                let port: u32 = endpoint
+                    .strip_prefix(host.as_str())?
+                    .strip_prefix(':')?
+                    .parse()
+                    .ok()?;
+                let k = port.checked_sub(spec.base_port)? as usize;
+                (k < n).then_some(k)
+            }
+            SocketKind::Unix => {
+                let name = endpoint
+                    .strip_prefix(dirs.run.as_str())?
+                    .strip_prefix('/')?
+                    .strip_suffix(".sock")?;
+                replica_of(name)
+            }
         }
-    }
-    if rb.programs.len() != replicas.len() + 1 || names.len() != rb.programs.len() {
-        bad(
-            "replicas",
-            format!(
-                "supervisord.conf has {} programs, expected {}",
-                rb.programs.len(),
-                replicas.len() + 1
-            ),
-        );
-    }
-
+    };
     let var = match spec.socket {
         SocketKind::Tcp => "S_PORT",
         SocketKind::Unix => "S_SOCKET",
     };
-    let mut endpoints = HashSet::new();
-    for (name, env) in rb.programs.iter().filter(|(n, _)| *n != spec.nginx_program) {
+
+    let mut programs = vec![false; n];
+    let mut nginx_programs = 0;
+    for (name, env) in &rb.programs {
+        if *name == spec.nginx_program {
+            nginx_programs += 1;
+            continue;
+        }
+        let Some(k) = replica_of(name) else {
+            bad(
+                "replicas",
+                format!("[program:{name}] is neither a replica nor nginx"),
+            );
+            continue;
+        };
+        if std::mem::replace(&mut programs[k], true) {
+            bad("replicas", format!("[program:{name}] appears twice"));
+        }
         for v in &rb.ini_vars {
             if env_get(env, v).is_none() {
                 bad(
@@ -178,50 +211,69 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
                 );
             }
         }
-        match env_get(env, var) {
-            Some(value) if endpoints.insert(value.clone()) => {}
-            Some(value) => bad("replicas", format!("{var}={value} is set for two replicas")),
-            None => {}
-        }
-    }
-
-    let expected: HashSet<String> = endpoints
-        .iter()
-        .map(|e| match spec.socket {
-            SocketKind::Tcp => {
-                let host = crate::render::connect_host(spec);
-                format!("{host}:{e}")
-            }
-            SocketKind::Unix => format!("unix:{e}"),
-        })
-        .collect();
-    let mut seen = HashSet::new();
-    for server in &rb.upstream_servers {
-        if !expected.contains(server) {
+        let own = env_get(env, var).and_then(|value| match spec.socket {
+            SocketKind::Tcp => value
+                .parse::<u32>()
+                .ok()
+                .and_then(|p| p.checked_sub(spec.base_port))
+                .map(|k| k as usize),
+            SocketKind::Unix => endpoint_of(value),
+        });
+        if own != Some(k) {
             bad(
                 "replicas",
-                format!("upstream server {server} is no replica's socket"),
-            );
-        } else if !seen.insert(server.clone()) {
-            bad(
-                "replicas",
-                format!("upstream server {server} appears twice"),
+                format!("[program:{name}] does not set its own {var}"),
             );
         }
     }
-    if seen.len() != expected.len() || rb.upstream_servers.len() != spec.replicas as usize {
+    if let Some(k) = programs.iter().position(|seen| !seen) {
         bad(
             "replicas",
             format!(
-                "the upstream lists {} servers for {} replicas",
-                rb.upstream_servers.len(),
-                spec.replicas
+                "supervisord.conf has no [program:{}]",
+                spec.program(k as u32)
+            ),
+        );
+    }
+    if nginx_programs != 1 {
+        bad(
+            "nginx_program",
+            format!(
+                "supervisord.conf has {nginx_programs} [program:{}]",
+                spec.nginx_program
             ),
         );
     }
 
-    let unique: HashSet<&String> = rb.pid_files.iter().collect();
-    if unique.len() != rb.pid_files.len() || rb.pid_files.iter().any(|p| endpoints.contains(p)) {
+    let mut servers = vec![false; n];
+    for server in &rb.upstream_servers {
+        let endpoint = server.strip_prefix("unix:").unwrap_or(server);
+        match endpoint_of(endpoint) {
+            None => bad(
+                "replicas",
+                format!("upstream server {server} is no replica's socket"),
+            ),
+            Some(k) if std::mem::replace(&mut servers[k], true) => bad(
+                "replicas",
+                format!("upstream server {server} appears twice"),
+            ),
+            Some(_) => {}
+        }
+    }
+    if rb.upstream_servers.len() != n || servers.iter().any(|seen| !seen) {
+        bad(
+            "replicas",
+            format!(
+                "the upstream does not list each of the {n} replicas exactly once ({} servers)",
+                rb.upstream_servers.len()
+            ),
+        );
+    }
+
+    let pids = &rb.pid_files;
+    let clash = pids.iter().enumerate().any(|(i, p)| pids[..i].contains(p))
+        || pids.iter().any(|p| endpoint_of(p).is_some());
+    if clash {
         bad(
             "run_dir",
             "two files share a pid file or socket path".into(),

@@ -3,9 +3,11 @@
 //!
 //! - `cargo xtask serve [PORT]`: the main job: build the playground and serve it on 127.0.0.1.
 //! - `cargo xtask test`: set up, then fmt, clippy, wasm check, web build, every test.
+//! - `cargo xtask bench`: measure everything and write BENCHMARKS.md.
 //! - `cargo xtask web`: build the playground into dist/ and print its size table.
 //! - `cargo xtask setup`: only install what is missing.
 
+mod bench;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -18,9 +20,10 @@ fn main() -> ExitCode {
         Some("serve") => serve(args.get(1).map(String::as_str)),
         Some("web") => setup::web_tools().and_then(|()| web_build()).map(|_| ()),
         Some("setup") => setup::all(),
+        Some("bench") => setup::all().and_then(|()| bench::bench()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [PORT]|test|web|setup>\n\n  serve  the main job: build the playground and serve it on 127.0.0.1 (default port 8080)\n  test   install what is missing, then fmt, clippy, wasm check, web build, every test\n  web    build the playground into dist/ and print its size table\n  setup  install what is missing"
+                "usage: cargo xtask <serve [PORT]|test|bench|web|setup>\n\n  serve  the main job: build the playground and serve it on 127.0.0.1 (default port 8080)\n  test   install what is missing, then fmt, clippy, wasm check, web build, every test\n  bench  measure core, CLI, page and real stack; write BENCHMARKS.md\n  web    build the playground into dist/ and print its size table\n  setup  install what is missing"
             );
             return ExitCode::from(2);
         }
@@ -63,7 +66,8 @@ fn show(cmd: &Command) -> String {
         .join(" ")
 }
 
-fn cargo() -> Command {
+/// `cargo` in the workspace root.
+pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root());
     cmd

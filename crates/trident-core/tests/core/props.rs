@@ -126,12 +126,12 @@ proptest! {
             }
         }
         for (name, env) in &rb.programs {
-            if name != &spec.nginx_program {
+            if *name != spec.nginx_program {
                 for var in &rb.ini_vars {
                     prop_assert!(env_get(env, var).is_some(), "{} lacks {}", name, var);
                 }
                 for (k, v) in &spec.env {
-                    prop_assert_eq!(env_get(env, k), Some(v));
+                    prop_assert_eq!(env_get(env, k), Some(v.as_str()));
                 }
             }
         }

@@ -1,0 +1,238 @@
+//! `cargo xtask bench`: measures everything and writes BENCHMARKS.md. Every figure comes from
+//! a tool's output in this run; nothing is typed in, except nginxconfig.io's published page
+//! weight, quoted for scale.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use crate::{cargo, root, run, web_build};
+
+fn output(cmd: &mut Command) -> Result<String, String> {
+    eprintln!("+ {cmd:?}");
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn first_line(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .map(|o| {
+            let text = if o.stdout.is_empty() {
+                o.stderr
+            } else {
+                o.stdout
+            };
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_else(|_| "not found".into())
+}
+
+/// A number after `"key":` in a JSON text (the files read here are machine-written and flat
+/// enough for this).
+fn json_number(text: &str, key: &str) -> Option<f64> {
+    let at = text.find(&format!("\"{key}\""))?;
+    let rest = text[at + key.len() + 2..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+')))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn human_time(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.1} µs", ns / 1e3)
+    }
+}
+
+fn core(out: &mut String) -> Result<(), String> {
+    run(cargo().args([
+        "bench",
+        "-p",
+        "trident-core",
+        "--bench",
+        "render",
+        "--",
+        "--warm-up-time",
+        "2",
+        "--measurement-time",
+        "5",
+    ]))?;
+    let target = root().join("target");
+    let sizes = read(&target.join("trident-bench.json"))?;
+    let _ = writeln!(out, "## 1. Core: validate + render\n\nCriterion, `cargo bench -p trident-core --bench render` (median of 100 samples, 95% interval). Output is the three files together; the baseline copies a buffer of the same size (`Vec::clone`), the floor for producing that many bytes.\n");
+    let _ = writeln!(out, "| replicas | output | time (median) | 95% interval | throughput | per replica | memcpy baseline | vs baseline | allocations |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for row in sizes.lines() {
+        let (Some(n), Some(bytes), Some(allocs)) = (
+            json_number(row, "replicas"),
+            json_number(row, "bytes"),
+            json_number(row, "allocations"),
+        ) else {
+            continue;
+        };
+        let est = |name: &str| -> Result<(f64, f64, f64), String> {
+            let text =
+                read(&target.join(format!("criterion/generate/{name}/{n}/new/estimates.json")))?;
+            let median = &text[text.find("\"median\"").ok_or("no median")?..];
+            let lo = json_number(median, "lower_bound").ok_or("no lower bound")?;
+            let hi = json_number(median, "upper_bound").ok_or("no upper bound")?;
+            let point = json_number(median, "point_estimate").ok_or("no estimate")?;
+            Ok((point, lo, hi))
+        };
+        let (t, lo, hi) = est("validate+render")?;
+        let (copy, _, _) = est("memcpy-baseline")?;
+        let _ = writeln!(
+            out,
+            "| {n} | {:.1} KiB | {} | {} – {} | {:.0} MiB/s | {} | {} | {:.0}x | {allocs} |",
+            bytes / 1024.0,
+            human_time(t),
+            human_time(lo),
+            human_time(hi),
+            bytes / (t / 1e9) / 1048576.0,
+            human_time(t / n),
+            human_time(copy),
+            t / copy
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nGrowth is linear when the per-replica time stays flat from 64 to 10,000 replicas.\n"
+    );
+    Ok(())
+}
+
+fn cli(out: &mut String) -> Result<(), String> {
+    run(cargo().args(["build", "--release", "-p", "trident-cli"]))?;
+    let trident = root().join("target/release/trident");
+    let script = root().join("bench/seed_generate.py");
+    let tmp = std::env::temp_dir().join(format!("trident-bench-{}", std::process::id()));
+    let _ = writeln!(out, "## 2. CLI, whole process\n\n`hyperfine -N --warmup 5 --runs 40`, each run writing the three files into an emptied directory. Baseline: `bench/seed_generate.py`, the seed's ConfigParser approach extended to the same three files, on `{}`.\n", first_line("python3", &["--version"]));
+    let _ = writeln!(
+        out,
+        "| replicas | trident (median ± σ) | Python baseline (median ± σ) | Trident faster by |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|");
+    for n in ["3", "64"] {
+        let json = tmp.join(format!("h{n}.json"));
+        let _ = std::fs::create_dir_all(&tmp);
+        run(Command::new("hyperfine")
+            .args(["-N", "--warmup", "5", "--runs", "40", "--style", "basic"])
+            .arg("--prepare")
+            .arg(format!("rm -rf {}/out", tmp.display()))
+            .arg(format!(
+                "{} generate --replicas {n} --out {}/out/t",
+                trident.display(),
+                tmp.display()
+            ))
+            .arg(format!(
+                "python3 {} {n} 8080 {}/out/p",
+                script.display(),
+                tmp.display()
+            ))
+            .arg("--export-json")
+            .arg(&json))?;
+        let text = read(&json)?;
+        let mut parts = text.split("\"command\"").skip(1);
+        let (a, b) = (
+            parts.next().ok_or("no result")?,
+            parts.next().ok_or("no result")?,
+        );
+        let m = |s: &str, k: &str| json_number(s, k).unwrap_or(f64::NAN) * 1000.0;
+        let _ = writeln!(
+            out,
+            "| {n} | {:.2} ± {:.2} ms | {:.2} ± {:.2} ms | {:.1}x |",
+            m(a, "median"),
+            m(a, "stddev"),
+            m(b, "median"),
+            m(b, "stddev"),
+            m(b, "median") / m(a, "median")
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = writeln!(out);
+    Ok(())
+}
+
+fn web(out: &mut String) -> Result<(), String> {
+    let table = web_build()?;
+    let _ = writeln!(out, "## 3. Web page\n\nRelease build (`trunk build --release`: opt-level z, LTO, one codegen unit, panic=abort, wasm-opt -Oz):\n\n{table}\n\nFor scale, nginxconfig.io's published weight is about 140 KB gzip of JavaScript plus 40 KB of CSS (the figure quoted in issue 4), and it generates neither uWSGI nor supervisord files.\n");
+    let text = output(
+        cargo()
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "trident-e2e",
+                "--example",
+                "web_bench",
+            ])
+            .env("MOVES", "30"),
+    )?;
+    let _ = writeln!(out, "Measured in headless Chromium ({}) with `performance.now()` (`cargo run -p trident-e2e --example web_bench`): each input event goes to the Replicas number box, and an input counts as done when the last of the three panes has been patched.\n\n{text}", first_line("chromium", &["--version"]));
+    Ok(())
+}
+
+fn stack(out: &mut String) -> Result<(), String> {
+    let text = output(cargo().args([
+        "run",
+        "--quiet",
+        "-p",
+        "trident-e2e",
+        "--example",
+        "stack_bench",
+    ]))?;
+    let _ = writeln!(out, "## 4. Real stack\n\n{} / {} / supervisor {} / Django from Debian, on 127.0.0.1 (`cargo run -p trident-e2e --example stack_bench`).\n\n{text}", first_line("/usr/sbin/nginx", &["-v"]), format!("uWSGI {}", first_line("/usr/bin/uwsgi", &["--version"])), first_line("/usr/bin/supervisord", &["--version"]));
+    Ok(())
+}
+
+/// Runs every measurement and writes BENCHMARKS.md.
+pub fn bench() -> Result<(), String> {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("unknown")
+        .trim()
+        .to_string();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Benchmarks\n\nWritten by `cargo xtask bench` on {} ({} cores, {}, Linux {}); {}; {}. Re-run it to compare a change: every figure below is measured in that run.\n",
+        first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        first_line("nproc", &[]),
+        cpu,
+        first_line("uname", &["-r"]),
+        first_line("rustc", &["--version"]),
+        first_line("hyperfine", &["--version"]),
+    );
+    core(&mut out)?;
+    cli(&mut out)?;
+    web(&mut out)?;
+    stack(&mut out)?;
+    std::fs::write(root().join("BENCHMARKS.md"), &out).map_err(|e| e.to_string())?;
+    println!("{out}");
+    Ok(())
+}
