@@ -13,12 +13,15 @@ use crate::render::{RenderedFile, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
 use crate::spec::SocketKind;
 use crate::validate::ValidSpec;
 
+/// A program's `environment` pairs, borrowed from the file where no `%%` had to be undone.
+pub type Env<'a> = Vec<(&'a str, Cow<'a, str>)>;
+
 /// What the rendered files say, read back.
 #[derive(Debug, Default)]
 pub struct Readback<'a> {
     /// Each program, in file order, with its `environment` pairs (values unquoted, `%%`
     /// undone).
-    pub programs: Vec<(&'a str, Vec<(&'a str, Cow<'a, str>)>)>,
+    pub programs: Vec<(&'a str, Env<'a>)>,
     /// Variables `webapp.ini` reads with `$(VAR)`, each once.
     pub ini_vars: Vec<&'a str>,
     /// The `server` addresses of the nginx upstream, in order.
