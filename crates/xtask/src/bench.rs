@@ -203,7 +203,13 @@ fn stack(out: &mut String) -> Result<(), String> {
         "--example",
         "stack_bench",
     ]))?;
-    let _ = writeln!(out, "## 4. Real stack\n\n{} / {} / supervisor {} / Django from Debian, on 127.0.0.1 (`cargo run -p trident-e2e --example stack_bench`).\n\n{text}", first_line("/usr/sbin/nginx", &["-v"]), format!("uWSGI {}", first_line("/usr/bin/uwsgi", &["--version"])), first_line("/usr/bin/supervisord", &["--version"]));
+    let _ = writeln!(
+        out,
+        "## 4. Real stack\n\n{} / uWSGI {} / supervisor {} / Django from Debian, on 127.0.0.1 (`cargo run -p trident-e2e --example stack_bench`).\n\n{text}",
+        first_line("/usr/sbin/nginx", &["-v"]),
+        first_line("/usr/bin/uwsgi", &["--version"]),
+        first_line("/usr/bin/supervisord", &["--version"])
+    );
     Ok(())
 }
 
