@@ -128,7 +128,10 @@ fn cli(out: &mut String) -> Result<(), String> {
     let trident = root().join("target/release/trident");
     let script = root().join("bench/seed_generate.py");
     let tmp = std::env::temp_dir().join(format!("trident-bench-{}", std::process::id()));
-    let _ = writeln!(out, "## 2. CLI, whole process\n\n`hyperfine -N --warmup 5 --runs 40`, each run writing the three files into an emptied directory. Baseline: `bench/seed_generate.py`, the seed's ConfigParser approach extended to the same three files, on `{}`.\n", first_line("python3", &["--version"]));
+    // The interpreter itself, not a wrapper such as a pyenv shim that would add its own
+    // start-up time to the baseline.
+    let python = output(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]))?.trim().to_string();
+    let _ = writeln!(out, "## 2. CLI, whole process\n\n`hyperfine -N --warmup 5 --runs 40`, each run writing the three files into an emptied directory. Baseline: `bench/seed_generate.py`, the seed's ConfigParser approach extended to the same three files, on `{}`.\n", first_line(&python, &["--version"]));
     let _ = writeln!(
         out,
         "| replicas | trident (median ± σ) | Python baseline (median ± σ) | Trident faster by |"
@@ -147,7 +150,7 @@ fn cli(out: &mut String) -> Result<(), String> {
                 tmp.display()
             ))
             .arg(format!(
-                "python3 {} {n} 8080 {}/out/p",
+                "{python} {} {n} 8080 {}/out/p",
                 script.display(),
                 tmp.display()
             ))
