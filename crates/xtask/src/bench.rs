@@ -130,7 +130,9 @@ fn cli(out: &mut String) -> Result<(), String> {
     let tmp = std::env::temp_dir().join(format!("trident-bench-{}", std::process::id()));
     // The interpreter itself, not a wrapper such as a pyenv shim that would add its own
     // start-up time to the baseline.
-    let python = output(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]))?.trim().to_string();
+    let python = output(Command::new("python3").args(["-c", "import sys; print(sys.executable)"]))?
+        .trim()
+        .to_string();
     let _ = writeln!(out, "## 2. CLI, whole process\n\n`hyperfine -N --warmup 5 --runs 40`, each run writing the three files into an emptied directory. Baseline: `bench/seed_generate.py`, the seed's ConfigParser approach extended to the same three files, on `{}`.\n", first_line(&python, &["--version"]));
     let _ = writeln!(
         out,
@@ -242,6 +244,25 @@ pub fn bench() -> Result<(), String> {
     web(&mut out)?;
     stack(&mut out)?;
     std::fs::write(root().join("BENCHMARKS.md"), &out).map_err(|e| e.to_string())?;
+    readme_summary(&out)?;
     println!("{out}");
     Ok(())
+}
+
+/// Copies the core, CLI and page sections of the report into README.md between the
+/// `bench:start`/`bench:end` markers, so the figures users read there are machine-written too.
+fn readme_summary(report: &str) -> Result<(), String> {
+    let path = root().join("README.md");
+    let readme = read(&path)?;
+    let (start, end) = ("<!-- bench:start -->\n", "<!-- bench:end -->");
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        return Err("README.md lacks the bench markers".into());
+    };
+    let from = report.find("## 1.").unwrap_or(0);
+    let to = report.find("## 4.").unwrap_or(report.len());
+    let body = report[from..to].replace("## ", "### ");
+    let head = report.lines().nth(2).unwrap_or_default();
+    let summary = format!("{head}\n\nFull report, including the real-stack runs with a blocked replica: [BENCHMARKS.md](BENCHMARKS.md).\n\n{body}");
+    let new = format!("{}{summary}{}", &readme[..a + start.len()], &readme[b..]);
+    std::fs::write(&path, new).map_err(|e| e.to_string())
 }

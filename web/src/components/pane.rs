@@ -33,8 +33,8 @@ enum CopyState {
 #[function_component(Pane)]
 pub fn pane(props: &PaneProps) -> Html {
     let code = use_node_ref();
-    // The lines currently in the DOM, to diff against.
-    let shown: Rc<RefCell<Vec<String>>> = use_mut_ref(Vec::new);
+    // The text currently in the DOM, to diff against.
+    let shown: Rc<RefCell<AttrValue>> = use_mut_ref(AttrValue::default);
     let copy_state = use_state(|| CopyState::Idle);
 
     {
@@ -42,7 +42,10 @@ pub fn pane(props: &PaneProps) -> Html {
         let name = props.name.clone();
         use_effect_with(props.contents.clone(), move |contents| {
             if let Some(el) = code.cast::<Element>() {
-                patch(&el, &mut shown.borrow_mut(), contents);
+                let mut shown = shown.borrow_mut();
+                patch(&el, &shown, contents);
+                // An AttrValue clone shares the text; nothing is copied.
+                *shown = contents.clone();
                 browser::mark_patched(&name);
             }
         });
@@ -95,27 +98,25 @@ pub fn pane(props: &PaneProps) -> Html {
 }
 
 /// Turns the DOM lines in `el` from `shown` into `contents`, touching only changed lines.
-fn patch(el: &Element, shown: &mut Vec<String>, contents: &str) {
+/// Lines are borrowed slices of the two texts: no allocation per line.
+fn patch(el: &Element, shown: &str, contents: &str) {
     let document = el.owner_document().expect("document");
-    let new: Vec<String> = contents.lines().map(str::to_owned).collect();
-    let first = shown.is_empty();
-    let hunks = diff(shown, &new);
+    let old: Vec<&str> = shown.lines().collect();
+    let new: Vec<&str> = contents.lines().collect();
+    let first = old.is_empty();
     let children = el.children();
     // Apply back to front so earlier indices stay valid.
-    for h in hunks.iter().rev() {
+    for h in diff(&old, &new).iter().rev() {
         for _ in 0..h.old_len {
             if let Some(child) = children.item(h.old_at as u32) {
                 child.remove();
             }
         }
         let before: Option<Node> = children.item(h.old_at as u32).map(Into::into);
-        for (k, line) in new[h.new_at..h.new_at + h.new_len].iter().enumerate() {
-            let node = line_node(&document, line, !first);
-            let _ = el.insert_before(&node, before.as_ref());
-            let _ = k;
+        for line in &new[h.new_at..h.new_at + h.new_len] {
+            let _ = el.insert_before(&line_node(&document, line, !first), before.as_ref());
         }
     }
-    *shown = new;
 }
 
 /// One line: `<span class="line [changed]">` with light highlighting, ending in `\n`, built
