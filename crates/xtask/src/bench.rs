@@ -251,7 +251,7 @@ pub fn bench() -> Result<(), String> {
 
 /// Copies the core, CLI and page sections of the report into README.md between the
 /// `bench:start`/`bench:end` markers, so the figures users read there are machine-written too.
-fn readme_summary(report: &str) -> Result<(), String> {
+pub fn readme_summary(report: &str) -> Result<(), String> {
     let path = root().join("README.md");
     let readme = read(&path)?;
     let (start, end) = ("<!-- bench:start -->\n", "<!-- bench:end -->");
@@ -265,4 +265,9 @@ fn readme_summary(report: &str) -> Result<(), String> {
     let summary = format!("{head}\n\nFull report, including the real-stack runs with a blocked replica: [BENCHMARKS.md](BENCHMARKS.md).\n\n{body}");
     let new = format!("{}{summary}{}", &readme[..a + start.len()], &readme[b..]);
     std::fs::write(&path, new).map_err(|e| e.to_string())
+}
+
+/// Refreshes README's Performance section from the last BENCHMARKS.md.
+pub fn readme_from_report() -> Result<(), String> {
+    readme_summary(&read(&root().join("BENCHMARKS.md"))?)
 }

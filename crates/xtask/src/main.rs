@@ -21,6 +21,8 @@ fn main() -> ExitCode {
         Some("web") => setup::web_tools().and_then(|()| web_build()).map(|_| ()),
         Some("setup") => setup::all(),
         Some("bench") => setup::all().and_then(|()| bench::bench()),
+        // Copies the summary of the last BENCHMARKS.md into README.md.
+        Some("bench-readme") => bench::readme_from_report(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <serve [PORT]|test|bench|web|setup>\n\n  serve  the main job: build the playground and serve it on 127.0.0.1 (default port 8080)\n  test   install what is missing, then fmt, clippy, wasm check, web build, every test\n  bench  measure core, CLI, page and real stack; write BENCHMARKS.md\n  web    build the playground into dist/ and print its size table\n  setup  install what is missing"
