@@ -17,6 +17,16 @@ Examples:
   trident check --base-port 65534 --format json
   trident spec > deploy.toml                     start a spec file from the defaults
 
+A blocked replica (measured with the real servers):
+  - stopped or crashed: nginx retries elsewhere; no request fails.
+  - slow, concurrent clients: least_conn (the default) sends new requests to the others.
+  - slow, one client at a time: only --read-timeout routes around it; a GET may run twice.
+  - hung (SIGSTOP, deadlock): the request already queued on it waits --read-timeout (60 s);
+    then a GET is retried (it may run twice) and a POST gets 504 yet still runs. No setting
+    avoids this; --max-conns, --listen-backlog with --connect-timeout, and --harakiri each
+    trade something (see the README).
+  - non_idempotent in --next-upstream resends POSTs; it is never on by default.
+
 Exit status:
   0  success (check: the spec is valid)
   1  invalid input: the spec has errors, or a file would be overwritten without --force

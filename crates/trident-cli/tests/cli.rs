@@ -334,3 +334,19 @@ fn completions_for_bash() {
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("--base-port"));
 }
+
+#[test]
+fn help_says_what_protects_against_a_blocked_replica() {
+    let help = stdout(&trident(&["generate", "--help"]));
+    for needle in [
+        "A blocked replica",
+        "least_conn (the default)",
+        "POST gets 504",
+        "never on by default",
+    ] {
+        assert!(
+            help.contains(needle),
+            "{needle:?} missing from --help:\n{help}"
+        );
+    }
+}

@@ -584,3 +584,88 @@ fn regression_percent_in_program_log_path_survives_double_expansion() {
     );
     assert!(sup.contains("directory = /srv/50%%/app"), "{sup}");
 }
+
+mod consistency_rules {
+    //! The cross-file rules pass on rendered output and fail on tampered output.
+
+    use trident_core::consistency::check;
+    use trident_core::{render, validate, RenderedFile, Spec};
+
+    fn tampered(spec: &Spec, file: usize, edit: impl Fn(&str) -> String) -> Vec<String> {
+        let valid = validate(spec).unwrap();
+        let mut files: Vec<RenderedFile> = render(&valid);
+        assert!(
+            check(&valid, &files).is_empty(),
+            "untampered output must pass"
+        );
+        files[file].contents = edit(&files[file].contents);
+        check(&valid, &files)
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn every_variable_uwsgi_reads_is_set_for_every_replica() {
+        let msgs = tampered(&Spec::default(), 1, |ini| {
+            ini.replace("max-requests = 5000", "max-requests = $(MAX_REQ)")
+        });
+        assert!(msgs.iter().any(|m| m.contains("$(MAX_REQ)")), "{msgs:?}");
+    }
+
+    #[test]
+    fn every_upstream_server_is_exactly_one_replica_socket() {
+        let dup = tampered(&Spec::default(), 2, |n| {
+            n.replace("127.0.0.1:8082 ", "127.0.0.1:8081 ")
+        });
+        assert!(dup.iter().any(|m| m.contains("appears twice")), "{dup:?}");
+        let stranger = tampered(&Spec::default(), 2, |n| {
+            n.replace("127.0.0.1:8082 ", "127.0.0.1:9999 ")
+        });
+        assert!(
+            stranger.iter().any(|m| m.contains("no replica's socket")),
+            "{stranger:?}"
+        );
+    }
+
+    #[test]
+    fn each_replica_listens_on_its_own_socket() {
+        let msgs = tampered(&Spec::default(), 0, |s| {
+            s.replacen("S_PORT=\"8081\"", "S_PORT=\"8080\"", 1)
+        });
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("[program:p1] does not set its own S_PORT")),
+            "{msgs:?}"
+        );
+        let unix = Spec {
+            socket: trident_core::SocketKind::Unix,
+            ..Spec::default()
+        };
+        let msgs = tampered(&unix, 0, |s| s.replacen("p1.sock", "p0.sock", 1));
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("[program:p1] does not set its own S_SOCKET")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn pid_files_are_unique() {
+        let msgs = tampered(&Spec::default(), 2, |n| {
+            n.replace("run/nginx.pid", "run/supervisord.pid")
+        });
+        assert!(msgs.iter().any(|m| m.contains("pid file")), "{msgs:?}");
+    }
+
+    #[test]
+    fn every_replica_has_a_program() {
+        let msgs = tampered(&Spec::default(), 0, |s| {
+            s.replace("[program:p2]", "[program:web2]")
+        });
+        assert!(
+            msgs.iter().any(|m| m.contains("no [program:p2]")),
+            "{msgs:?}"
+        );
+    }
+}
