@@ -21,6 +21,8 @@ const FAILURE: u8 = 2;
 pub enum Error {
     /// Diagnostics about the spec (exit 1).
     Invalid(Vec<Diagnostic>),
+    /// Diagnostics that stopped `generate` before it wrote anything (exit 1).
+    NotGenerated(Vec<Diagnostic>),
     /// Something the user must fix that is not a spec field (exit 1).
     Refused(String),
     /// I/O and other failures (exit 2).
@@ -34,7 +36,7 @@ impl Error {
 
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            Error::Invalid(_) | Error::Refused(_) => INVALID,
+            Error::Invalid(_) | Error::NotGenerated(_) | Error::Refused(_) => INVALID,
             Error::Io(..) => FAILURE,
         })
     }
@@ -42,6 +44,10 @@ impl Error {
     pub fn print(&self) {
         match self {
             Error::Invalid(diags) => print_diagnostics(diags),
+            Error::NotGenerated(diags) => {
+                print_diagnostics(diags);
+                eprintln!("nothing was written");
+            }
             Error::Refused(msg) => {
                 eprintln!("{}error{}: {msg}", ERROR.render(), ERROR.render_reset())
             }
@@ -164,7 +170,7 @@ fn print_diagnostics(diags: &[Diagnostic]) {
     }
     let (errors, warnings) = trident_core::counts(diags);
     if errors > 0 {
-        eprintln!("{errors} error(s), {warnings} warning(s); nothing was written");
+        eprintln!("{errors} error(s), {warnings} warning(s)");
     }
 }
 
@@ -209,8 +215,12 @@ fn generate(
     only: Option<String>,
     force: bool,
 ) -> Result<ExitCode, Error> {
-    let spec = load(input)?;
-    let generated = trident_core::generate(&spec).map_err(Error::Invalid)?;
+    let not_generated = |e| match e {
+        Error::Invalid(d) => Error::NotGenerated(d),
+        other => other,
+    };
+    let spec = load(input).map_err(not_generated)?;
+    let generated = trident_core::generate(&spec).map_err(Error::NotGenerated)?;
     print_diagnostics(&generated.warnings);
     let files: Vec<_> = generated
         .files
