@@ -3,7 +3,6 @@
 //! GET and POST, under Trident's defaults. Timings are reported, not asserted; what is
 //! asserted is what must hold on any machine.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use trident_e2e::{load, signal, Deployment, Reply};
@@ -87,21 +86,9 @@ fn hung_replica_delays_only_requests_already_queued_on_it() {
     for (method, clients) in [("GET", 3), ("POST", 3), ("GET", 1), ("POST", 1)] {
         let dep = Deployment::new("home", 3, &["--read-timeout", "4"]);
         let mut run = dep.start();
-        run.wait_ready(Duration::from_secs(30));
-        // Let every replica finish loading so only the stop is being measured.
-        let warm = load(
-            dep.listen,
-            9,
-            1,
-            "GET",
-            "/",
-            "warm",
-            Duration::from_secs(10),
-        );
-        assert!(warm.iter().all(|r| r.status == 200));
-        let hung = run.program_pids("p1");
-        run.track();
-        signal("STOP", &hung);
+        // Every replica loaded, so only the stop is being measured.
+        run.warm_up();
+        let hung = run.freeze("p1");
         let tag = format!("hung-{method}-{clients}");
         let t = Instant::now();
         let replies = load(
@@ -159,14 +146,7 @@ fn hung_replica_delays_only_requests_already_queued_on_it() {
         while ran(&dep) < 30 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
-        let mut runs: BTreeMap<String, usize> = BTreeMap::new();
-        for c in dep
-            .completed()
-            .into_iter()
-            .filter(|c| c.0.starts_with(&tag))
-        {
-            *runs.entry(c.0).or_default() += 1;
-        }
+        let runs = dep.runs(&tag);
         let twice = runs.values().filter(|&&n| n > 1).count();
         report.push(format!(
             "  {} queued on p1 (waited read_timeout); executed twice: {twice}; executed in all: {}",

@@ -67,28 +67,12 @@ fn main() {
             all.extend_from_slice(args);
             let dep = Deployment::new("home", 3, &all);
             let mut run = dep.start();
-            run.wait_ready(Duration::from_secs(30));
-            let warm = load(
-                dep.listen,
-                9,
-                1,
-                "GET",
-                "/",
-                "warm",
-                Duration::from_secs(10),
-            );
-            assert!(
-                warm.iter().all(|r| r.status == 200),
-                "{name}: warm-up failed"
-            );
+            run.warm_up();
             let p1 = (dep.base_port + 1).to_string();
             let (path, hung) = if blocking == "SLOW" {
                 (format!("/slow?who={p1}&secs=2"), Vec::new())
             } else {
-                let pids = run.program_pids("p1");
-                run.track();
-                signal("STOP", &pids);
-                ("/".to_string(), pids)
+                ("/".to_string(), run.freeze("p1"))
             };
             let tag = format!("b-{blocking}-{method}-{clients}");
             let t = Instant::now();
@@ -115,14 +99,7 @@ fn main() {
                 std::thread::sleep(Duration::from_millis(100));
             }
             std::thread::sleep(Duration::from_millis(500));
-            let mut runs: BTreeMap<String, usize> = BTreeMap::new();
-            for c in dep
-                .completed()
-                .into_iter()
-                .filter(|c| c.0.starts_with(&tag))
-            {
-                *runs.entry(c.0).or_default() += 1;
-            }
+            let runs = dep.runs(&tag);
             let mut took: Vec<Duration> = replies.iter().map(|r| r.took).collect();
             took.sort();
             let failed: Vec<usize> = replies

@@ -379,6 +379,19 @@ impl Deployment {
             .collect()
     }
 
+    /// How many times the app completed each request whose id starts with `tag`.
+    pub fn runs(&self, tag: &str) -> std::collections::BTreeMap<String, usize> {
+        let mut runs = std::collections::BTreeMap::new();
+        for c in self
+            .completed()
+            .into_iter()
+            .filter(|c| c.0.starts_with(tag))
+        {
+            *runs.entry(c.0).or_default() += 1;
+        }
+        runs
+    }
+
     /// Starts `supervisord -n` on the generated config.
     pub fn start(&self) -> Running<'_> {
         let log = fs::File::create(self.path("log/supervisord.stdout")).unwrap();
@@ -470,6 +483,37 @@ impl Running<'_> {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Waits for nginx, then sends 3 requests per replica so every replica has loaded the
+    /// app and forked its workers before a test measures anything.
+    pub fn warm_up(&mut self) {
+        self.wait_ready(Duration::from_secs(30));
+        let n = 3 * usize::from(self.dep.replicas);
+        let warm = load(
+            self.dep.listen,
+            n,
+            1,
+            "GET",
+            "/",
+            "warm",
+            Duration::from_secs(10),
+        );
+        assert!(
+            warm.iter().all(|r| r.status == 200),
+            "warm-up failed:\n{}",
+            self.logs()
+        );
+        self.track();
+    }
+
+    /// Sends SIGSTOP to every process of `program` (master and workers); returns their PIDs
+    /// for the SIGCONT. Dropping the stack resumes them too.
+    pub fn freeze(&mut self, program: &str) -> Vec<u32> {
+        let pids = self.program_pids(program);
+        self.track();
+        signal("STOP", &pids);
+        pids
     }
 
     /// PIDs of one program: its main process and every descendant.
