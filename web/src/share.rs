@@ -3,7 +3,7 @@
 
 use trident_core::FIELDS;
 
-use crate::state::{default_texts, State};
+use crate::state::{default_texts, defaults, State};
 
 /// Percent-encodes a query component, keeping a few readable characters.
 pub fn encode(s: &str) -> String {
@@ -47,9 +47,9 @@ pub fn decode(s: &str) -> String {
 
 /// The query for `texts`: only fields whose text differs from the default.
 pub fn to_query(texts: &[String]) -> String {
-    let defaults = default_texts();
+    let defaults = defaults();
     let mut parts = Vec::new();
-    for ((field, text), default) in FIELDS.iter().zip(texts).zip(&defaults) {
+    for ((field, text), default) in FIELDS.iter().zip(texts).zip(defaults) {
         if text == default {
             continue;
         }

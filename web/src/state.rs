@@ -79,10 +79,20 @@ pub fn text_of(index: usize, spec: &Spec) -> String {
     FIELDS[index].get(spec).join("\n")
 }
 
-/// The default text of every field.
+/// The default text of every field, computed once.
+pub fn defaults() -> &'static [String] {
+    static DEFAULTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        trident_core::fields::default_values()
+            .iter()
+            .map(|v| v.join("\n"))
+            .collect()
+    })
+}
+
+/// The default texts, to edit.
 pub fn default_texts() -> Vec<String> {
-    let spec = Spec::default();
-    (0..FIELDS.len()).map(|i| text_of(i, &spec)).collect()
+    defaults().to_vec()
 }
 
 /// Applies texts to the defaults; returns the spec and the errors of texts that do not parse.

@@ -72,9 +72,10 @@ impl Field {
         })
     }
 
-    /// True when the field differs from `Spec::default()`.
+    /// True when the field has its value in `Spec::default()`.
     pub fn is_default(&self, spec: &Spec) -> bool {
-        self.get(spec) == self.get(&Spec::default())
+        let index = FIELDS.iter().position(|f| std::ptr::eq(f, self));
+        index.is_some_and(|i| self.get(spec) == default_values()[i])
     }
 }
 
@@ -108,13 +109,22 @@ pub fn field(name: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.name == name || f.flag == name)
 }
 
+/// Every field's value in `Spec::default()`, in table order, computed once: the page asks on
+/// every slider move.
+pub fn default_values() -> &'static [Vec<String>] {
+    static DEFAULTS: std::sync::OnceLock<Vec<Vec<String>>> = std::sync::OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        let spec = Spec::default();
+        FIELDS.iter().map(|f| f.get(&spec)).collect()
+    })
+}
+
 /// The `(flag, value)` pairs that turn `Spec::default()` into `spec`, in table order.
 pub fn non_default(spec: &Spec) -> Vec<(&'static Field, String)> {
-    let default = Spec::default();
     let mut out = Vec::new();
-    for f in FIELDS {
+    for (f, default) in FIELDS.iter().zip(default_values()) {
         let ours = f.get(spec);
-        if ours == f.get(&default) {
+        if &ours == default {
             continue;
         }
         if f.repeatable {
