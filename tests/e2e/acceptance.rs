@@ -37,6 +37,7 @@ fn check_with_real_tools(dep: &Deployment) {
         .arg(dep.path("etc/webapp.ini"))
         .args(["--get", "socket"])
         .env(var, &value)
+        .env("WORKER_COUNT", "2")
         .output()
         .unwrap();
     let got = String::from_utf8_lossy(&o.stdout);

@@ -137,6 +137,27 @@ fn a_replica_without_s_port_refuses_to_start() {
 }
 
 #[test]
+fn a_replica_without_worker_count_refuses_to_start() {
+    // Regression guard: the seed's workers=$(WORKER_COUNT) with the variable unset ran uWSGI
+    // with 0 workers: the socket was bound and nobody ever answered.
+    let dep = Deployment::new("home", 1, &[]);
+    let o = std::process::Command::new("/usr/bin/uwsgi")
+        .arg("--ini")
+        .arg(dep.path("etc/webapp.ini"))
+        .env("S_PORT", dep.base_port.to_string())
+        .env_remove("WORKER_COUNT")
+        .current_dir(dep.path("app"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(out.contains("webapp.ini needs WORKER_COUNT"), "{out}");
+    assert!(
+        !out.contains("bound to TCP address") && !out.contains("no-workers"),
+        "{out}"
+    );
+}
+
+#[test]
 fn an_import_error_stops_the_replica_instead_of_serving_500() {
     // Regression guard: without need-app uWSGI served 500 for every request.
     let dep = Deployment::new("home", 1, &["--module", "app.missing:application"]);
@@ -144,6 +165,7 @@ fn an_import_error_stops_the_replica_instead_of_serving_500() {
         .arg("--ini")
         .arg(dep.path("etc/webapp.ini"))
         .env("S_PORT", dep.base_port.to_string())
+        .env("WORKER_COUNT", "1")
         .current_dir(dep.path("app"))
         .output()
         .unwrap();

@@ -578,7 +578,7 @@ fn addresses(spec: &Spec, out: &mut Vec<Diagnostic>) {
 }
 
 fn texts(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    const RESERVED: &[&str] = &["S_PORT", "S_SOCKET", "LANG"];
+    const RESERVED: &[&str] = &["S_PORT", "S_SOCKET", crate::render::WORKERS_VAR, "LANG"];
     for (key, value) in &spec.env {
         let field = format!("env.{key}");
         if !is_identifier(key) || key.len() > 128 {
@@ -602,10 +602,10 @@ fn texts(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 "reserved-env-name",
                 field.clone(),
                 format!("{key} is set by Trident itself"),
-                if key == "LANG" {
-                    "set the lang field instead".to_string()
-                } else {
-                    format!("{key} tells each replica where to listen; rename your variable")
+                match key.as_str() {
+                    "LANG" => "set the lang field instead".to_string(),
+                    "WORKER_COUNT" => "set the workers field instead".to_string(),
+                    _ => format!("{key} tells each replica where to listen; rename your variable"),
                 },
             ));
         }

@@ -22,6 +22,9 @@ pub const SUPERVISORD_CONF: &str = "supervisord.conf";
 pub const UWSGI_INI: &str = "webapp.ini";
 /// File name of the nginx config.
 pub const NGINX_CONF: &str = "nginx.conf";
+/// The variable supervisord sets to each replica's worker count, read by `webapp.ini`.
+pub const WORKERS_VAR: &str = "WORKER_COUNT";
+
 /// Every file Trident writes, in output order.
 pub const FILE_NAMES: [&str; 3] = [SUPERVISORD_CONF, UWSGI_INI, NGINX_CONF];
 

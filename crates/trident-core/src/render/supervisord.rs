@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{percent, Context, NGINX_CONF, UWSGI_INI};
+use super::{percent, Context, NGINX_CONF, UWSGI_INI, WORKERS_VAR};
 use crate::spec::SocketKind;
 
 /// supervisord priority of the replicas: spawned before nginx.
@@ -73,7 +73,12 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         let _ = writeln!(o, "[program:{name}]");
         let _ = writeln!(o, "command = {uwsgi_cmd}");
         let _ = writeln!(o, "directory = {app}");
-        let _ = writeln!(o, "environment = {var}=\"{}\"{extra_env}", percent(&value));
+        let _ = writeln!(
+            o,
+            "environment = {var}=\"{}\",{WORKERS_VAR}=\"{}\"{extra_env}",
+            percent(&value),
+            spec.workers
+        );
         let _ = writeln!(o, "priority = {REPLICA_PRIORITY}");
         let _ = writeln!(o, "autorestart = true");
         // uWSGI 2.0 stops cleanly on QUIT; TERM without die-on-term reloads it instead and

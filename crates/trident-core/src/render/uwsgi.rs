@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{percent, Context, SUPERVISORD_CONF};
+use super::{percent, Context, SUPERVISORD_CONF, WORKERS_VAR};
 use crate::spec::SocketKind;
 
 pub(super) fn render(ctx: &Context<'_>) -> String {
@@ -17,12 +17,13 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     ctx.header(o, ";");
     let _ = writeln!(
         o,
-        "; Every replica reads this file; supervisord sets {var} for each. Check without binding:"
+        "; Every replica reads this file; supervisord sets {var} and {WORKERS_VAR} for each. Check without binding:"
     );
     let example = ctx.replica_var(0).1;
     let _ = writeln!(
         o,
-        ";   {var}='{example}' {} --strict --ini '{}' --get socket",
+        ";   {var}='{example}' {WORKERS_VAR}='{}' {} --strict --ini '{}' --get socket",
+        spec.workers,
         spec.uwsgi_bin,
         ctx.conf(super::UWSGI_INI)
     );
@@ -32,16 +33,19 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     if spec.python_plugin {
         let _ = writeln!(o, "plugins = python3");
     }
-    // An unset $(VAR) stays literal: without this guard uWSGI would bind a random port.
-    let _ = writeln!(o, "if-not-env = {var}");
-    let _ = writeln!(
-        o,
-        "print = {} needs {var}: start the replicas with supervisord -c {}",
-        super::UWSGI_INI,
-        percent(&ctx.conf(SUPERVISORD_CONF))
-    );
-    let _ = writeln!(o, "hook-asap = exit:1");
-    let _ = writeln!(o, "endif =");
+    // An unset $(VAR) stays literal: without these guards uWSGI would bind a random port, or
+    // run with 0 workers and never answer (the seed's unset WORKER_COUNT).
+    for needed in [var, WORKERS_VAR] {
+        let _ = writeln!(o, "if-not-env = {needed}");
+        let _ = writeln!(
+            o,
+            "print = {} needs {needed}: start the replicas with supervisord -c {}",
+            super::UWSGI_INI,
+            percent(&ctx.conf(SUPERVISORD_CONF))
+        );
+        let _ = writeln!(o, "hook-asap = exit:1");
+        let _ = writeln!(o, "endif =");
+    }
     // An import error stops the replica instead of serving 500s.
     let _ = writeln!(o, "need-app = true");
     if spec.master {
@@ -68,7 +72,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
             let _ = writeln!(o, "chmod-socket = 666");
         }
     }
-    let _ = writeln!(o, "workers = {}", spec.workers);
+    let _ = writeln!(o, "workers = $({WORKERS_VAR})");
     let _ = writeln!(o, "threads = {}", spec.threads);
     if spec.max_requests > 0 {
         let _ = writeln!(o, "max-requests = {}", spec.max_requests);

@@ -554,6 +554,16 @@ fn every_diagnostic_names_field_flag_and_hint() {
 }
 
 #[test]
+fn regression_worker_count_is_passed_to_every_replica_and_guarded() {
+    // The seed's workers=$(WORKER_COUNT) read a variable nothing set: uWSGI ran 0 workers.
+    let out = trident_core::generate(&with(|s| s.workers = 5)).unwrap();
+    let (sup, ini) = (&out.files[0].contents, &out.files[1].contents);
+    assert_eq!(sup.matches(",WORKER_COUNT=\"5\"").count(), 3, "{sup}");
+    assert!(ini.contains("workers = $(WORKER_COUNT)\n"), "{ini}");
+    assert!(ini.contains("if-not-env = WORKER_COUNT\n"), "{ini}");
+}
+
+#[test]
 fn regression_unix_socket_path_with_space_reads_back_consistent() {
     // The cross-file check once split a quoted "unix:/srv/site here/run/p0.sock" at the space
     // and rejected a valid spec.
