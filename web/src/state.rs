@@ -74,11 +74,6 @@ pub static PRESETS: &[Preset] = &[
     },
 ];
 
-/// The text a field shows for `spec`.
-pub fn text_of(index: usize, spec: &Spec) -> String {
-    FIELDS[index].get(spec).join("\n")
-}
-
 /// The default text of every field, computed once.
 pub fn defaults() -> &'static [String] {
     static DEFAULTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();

@@ -71,12 +71,6 @@ impl Field {
             )
         })
     }
-
-    /// True when the field has its value in `Spec::default()`.
-    pub fn is_default(&self, spec: &Spec) -> bool {
-        let index = FIELDS.iter().position(|f| std::ptr::eq(f, self));
-        index.is_some_and(|i| self.get(spec) == default_values()[i])
-    }
 }
 
 /// Shows user text in double quotes without letting it break the message's line: `\`, `"`

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::{root, run};
+use crate::{cargo, root, run};
 
 /// Trunk version (newer ones need a newer rustc than this toolchain's).
 pub const TRUNK: &str = "0.21.14";
@@ -110,16 +110,12 @@ fn cargo_tool(
     if version_of(tool).is_some_and(|v| v.contains(version)) {
         return Ok(());
     }
-    let first = run(Command::new(cargo()).args(args));
+    let first = run(cargo().args(args));
     match (first, retry) {
         (Ok(()), _) => Ok(()),
-        (Err(_), Some(again)) => run(Command::new(cargo()).args(again)),
+        (Err(_), Some(again)) => run(cargo().args(again)),
         (Err(e), None) => Err(e),
     }
-}
-
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 fn wasm_target() -> Result<(), String> {

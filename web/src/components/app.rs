@@ -100,8 +100,10 @@ pub fn app() -> Html {
     let share_state = use_state(|| "Copy share link");
     let on_share = {
         let share_state = share_state.clone();
-        let query = share::to_query(&state.texts);
+        let state = state.clone();
+        // The link is built on click, not on every render (renders follow every slider move).
         Callback::from(move |_| {
+            let query = share::to_query(&state.texts);
             let link = if query.is_empty() {
                 browser::address()
             } else {
