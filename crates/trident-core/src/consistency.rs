@@ -55,24 +55,35 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
     };
     let mut in_program = false;
     for line in text(SUPERVISORD_CONF).lines() {
-        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            in_program = false;
-            if let Some(p) = section.strip_prefix("program:") {
-                rb.programs.push((p, Vec::new()));
-                in_program = true;
-            }
-        } else if let (true, Some(env), Some(last)) = (
-            in_program,
-            line.strip_prefix("environment = "),
-            rb.programs.last_mut(),
-        ) {
-            for pair in split_env(env) {
-                if let Some((k, v)) = pair.split_once('=') {
-                    last.1.push((k, unpercent(v.trim_matches('"'))));
+        // Most lines are none of these: look at the first byte before matching prefixes.
+        match line.as_bytes().first() {
+            Some(b'[') => {
+                in_program = false;
+                if let Some(p) = line
+                    .strip_prefix("[program:")
+                    .and_then(|l| l.strip_suffix(']'))
+                {
+                    rb.programs.push((p, Vec::new()));
+                    in_program = true;
                 }
             }
-        } else if let Some(pid) = line.strip_prefix("pidfile = ") {
-            rb.pid_files.push(unpercent(pid));
+            Some(b'e') if in_program => {
+                if let (Some(env), Some(last)) =
+                    (line.strip_prefix("environment = "), rb.programs.last_mut())
+                {
+                    for pair in split_env(env) {
+                        if let Some((k, v)) = pair.split_once('=') {
+                            last.1.push((k, unpercent(v.trim_matches('"'))));
+                        }
+                    }
+                }
+            }
+            Some(b'p') => {
+                if let Some(pid) = line.strip_prefix("pidfile = ") {
+                    rb.pid_files.push(unpercent(pid));
+                }
+            }
+            _ => {}
         }
     }
     for line in text(UWSGI_INI).lines() {

@@ -62,6 +62,8 @@ pub(crate) struct Context<'a> {
     pub spec: &'a Spec,
     pub dirs: crate::spec::Dirs,
     pub command: String,
+    /// The host nginx connects to, see [`connect_host`].
+    pub host: String,
 }
 
 impl<'a> Context<'a> {
@@ -70,18 +72,8 @@ impl<'a> Context<'a> {
             spec,
             dirs: spec.dirs(),
             command: reproduce_command(spec),
+            host: connect_host(spec),
         }
-    }
-
-    /// The address nginx connects to for replica `k`, as nginx and `/dev/tcp` write it.
-    pub fn replica_addr(&self, k: u32) -> String {
-        let port = self.spec.base_port + k;
-        format!("{}:{port}", self.connect_host())
-    }
-
-    /// The host nginx connects to, see [`connect_host`].
-    pub fn connect_host(&self) -> String {
-        connect_host(self.spec)
     }
 
     /// Unix socket path of replica `k`.

@@ -148,13 +148,21 @@ fn upstream(ctx: &Context<'_>, o: &mut String) {
     if spec.max_conns > 0 {
         let _ = write!(params, " max_conns={}", spec.max_conns);
     }
+    params.push_str(";\n");
+    // One append per piece, not a formatted line per replica.
     for k in 0..spec.replicas {
         match spec.socket {
             SocketKind::Tcp => {
-                let _ = writeln!(o, "        server {}{params};", ctx.replica_addr(k));
+                let port = (spec.base_port + k).to_string();
+                for part in ["        server ", &ctx.host, ":", &port, &params] {
+                    o.push_str(part);
+                }
             }
             SocketKind::Unix => {
-                let _ = writeln!(o, "        server \"unix:{}\"{params};", ctx.socket_path(k));
+                let path = ctx.socket_path(k);
+                for part in ["        server \"unix:", &path, "\"", &params] {
+                    o.push_str(part);
+                }
             }
         }
     }
