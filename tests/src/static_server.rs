@@ -96,7 +96,7 @@ fn handle(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
     }
     match std::fs::read(&file) {
         Ok(body) => {
-            write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n", content_type(&file), body.len())?;
+            write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nCross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\nConnection: close\r\n\r\n", content_type(&file), body.len())?;
             stream.write_all(&body)
         }
         Err(_) => stream.write_all(

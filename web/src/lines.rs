@@ -130,6 +130,22 @@ fn backtrack(
     pairs
 }
 
+/// Byte range of each `\n`-terminated line of `text` (a last line without `\n` counts too).
+pub fn line_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(text.len() / 24);
+    let mut start = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b == b'\n' {
+            out.push((start, i));
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        out.push((start, text.len()));
+    }
+    out
+}
+
 /// How a line is coloured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -212,6 +228,17 @@ mod tests {
         let h = diff(&old, &new);
         assert_eq!(h.len(), 2, "{h:?}");
         assert_eq!(h.iter().map(|h| h.new_len).sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn line_ranges_match_str_lines() {
+        for text in ["", "a", "a\n", "a\nb", "a\n\nb\n", "\n", "é\nü\n"] {
+            let ranges: Vec<&str> = line_ranges(text)
+                .iter()
+                .map(|&(a, b)| &text[a..b])
+                .collect();
+            assert_eq!(ranges, text.lines().collect::<Vec<_>>(), "{text:?}");
+        }
     }
 
     #[test]

@@ -47,9 +47,13 @@ pub fn app() -> Html {
         });
     }
 
+    // One callback for the page's lifetime, so a field whose text and diagnostics did not
+    // change has equal props and is not rendered again (one input re-renders one control).
     let on_set = {
-        let state = state.clone();
-        Callback::from(move |(i, text): (usize, String)| state.dispatch(Action::Set(i, text)))
+        let dispatcher = state.dispatcher();
+        use_callback((), move |(i, text): (usize, String), _| {
+            dispatcher.dispatch(Action::Set(i, text))
+        })
     };
     let field = |name: &str| {
         let i = FIELDS

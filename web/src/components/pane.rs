@@ -4,12 +4,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Node};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::lines::{classify, diff, Kind};
+use crate::lines::{classify, diff, line_ranges, Kind};
 
 /// Props of [`Pane`].
 #[derive(Properties, PartialEq)]
@@ -33,8 +32,8 @@ enum CopyState {
 #[function_component(Pane)]
 pub fn pane(props: &PaneProps) -> Html {
     let code = use_node_ref();
-    // The text currently in the DOM, to diff against.
-    let shown: Rc<RefCell<AttrValue>> = use_mut_ref(AttrValue::default);
+    // The text currently in the DOM and its line nodes, to diff against.
+    let shown: Rc<RefCell<Shown>> = use_mut_ref(Shown::default);
     let copy_state = use_state(|| CopyState::Idle);
 
     {
@@ -42,10 +41,7 @@ pub fn pane(props: &PaneProps) -> Html {
         let name = props.name.clone();
         use_effect_with(props.contents.clone(), move |contents| {
             if let Some(el) = code.cast::<Element>() {
-                let mut shown = shown.borrow_mut();
-                patch(&el, &shown, contents);
-                // An AttrValue clone shares the text; nothing is copied.
-                *shown = contents.clone();
+                shown.borrow_mut().patch(&el, contents);
                 browser::mark_patched(&name);
             }
         });
@@ -97,50 +93,73 @@ pub fn pane(props: &PaneProps) -> Html {
     }
 }
 
-/// Turns the DOM lines in `el` from `shown` into `contents`, touching only changed lines.
-/// Lines are borrowed slices of the two texts: no allocation per line.
-fn patch(el: &Element, shown: &str, contents: &str) {
-    let document = el.owner_document().expect("document");
-    let old: Vec<&str> = shown.lines().collect();
-    let new: Vec<&str> = contents.lines().collect();
-    let first = old.is_empty();
-    let children = el.children();
-    // Apply back to front so earlier indices stay valid.
-    for h in diff(&old, &new).iter().rev() {
-        for _ in 0..h.old_len {
-            if let Some(child) = children.item(h.old_at as u32) {
-                child.remove();
+/// What a pane's `<code>` shows: the text, where its lines start, and one node per line.
+#[derive(Default)]
+struct Shown {
+    /// The text in the DOM (an `AttrValue` clone shares it; nothing is copied).
+    text: AttrValue,
+    /// Byte range of each line of `text`, without its `\n`.
+    lines: Vec<(usize, usize)>,
+    /// The `<span class="line">` of each line, in order: indexed here, not through the
+    /// DOM's live `children` collection, whose `item(i)` walks the siblings.
+    nodes: Vec<Element>,
+}
+
+impl Shown {
+    /// Turns the lines in `el` into those of `contents`, touching only changed lines.
+    fn patch(&mut self, el: &Element, contents: &AttrValue) {
+        let Some(document) = el.owner_document() else {
+            return;
+        };
+        let new_lines = line_ranges(contents);
+        let old: Vec<&str> = self.lines.iter().map(|&(a, b)| &self.text[a..b]).collect();
+        let new: Vec<&str> = new_lines.iter().map(|&(a, b)| &contents[a..b]).collect();
+        let first = old.is_empty();
+        // Apply back to front so earlier indices stay valid.
+        for h in diff(&old, &new).iter().rev() {
+            let gone = h.old_at..h.old_at + h.old_len;
+            for node in &self.nodes[gone.clone()] {
+                node.remove();
             }
+            let before: Option<Node> = self.nodes.get(gone.end).map(|e| e.clone().into());
+            let added: Vec<Element> = new[h.new_at..h.new_at + h.new_len]
+                .iter()
+                .map(|line| {
+                    let node = line_node(&document, line, !first);
+                    let _ = el.insert_before(&node, before.as_ref());
+                    node
+                })
+                .collect();
+            self.nodes.splice(gone, added);
         }
-        let before: Option<Node> = children.item(h.old_at as u32).map(Into::into);
-        for line in &new[h.new_at..h.new_at + h.new_len] {
-            let _ = el.insert_before(&line_node(&document, line, !first), before.as_ref());
-        }
+        self.lines = new_lines;
+        self.text = contents.clone();
     }
 }
 
-/// One line: `<span class="line [changed]">` with light highlighting, ending in `\n`, built
-/// with text nodes only (never HTML parsing).
-fn line_node(document: &Document, line: &str, changed: bool) -> Node {
+/// One line: `<span class="line …">` with light highlighting, ending in `\n`, built with
+/// text nodes only (never HTML parsing), in as few browser calls as the kind of line allows.
+fn line_node(document: &Document, line: &str, changed: bool) -> Element {
     let span = document.create_element("span").expect("span");
-    span.set_class_name(if changed { "line changed" } else { "line" });
-    let part = |class: &str, text: &str| {
-        let s = document.create_element("span").expect("span");
-        s.set_class_name(class);
-        s.set_text_content(Some(text));
-        let _ = span.append_child(&s);
+    let kind = classify(line);
+    let class = match (kind, changed) {
+        (Kind::Comment, false) => "line c",
+        (Kind::Comment, true) => "line changed c",
+        (Kind::Section, false) => "line s",
+        (Kind::Section, true) => "line changed s",
+        (_, false) => "line",
+        (_, true) => "line changed",
     };
-    match classify(line) {
-        Kind::Comment => part("c", line),
-        Kind::Section => part("s", line),
+    span.set_class_name(class);
+    match kind {
         Kind::Keyed(at) if line.is_char_boundary(at) => {
-            part("k", &line[..at]);
-            let _ = span.append_child(&document.create_text_node(&line[at..]));
+            let key = document.create_element("span").expect("span");
+            key.set_class_name("k");
+            key.set_text_content(Some(&line[..at]));
+            let _ = span.append_with_node_1(&key);
+            let _ = span.append_with_str_1(&format!("{}\n", &line[at..]));
         }
-        _ => {
-            let _ = span.append_child(&document.create_text_node(line));
-        }
+        _ => span.set_text_content(Some(&format!("{line}\n"))),
     }
-    let _ = span.append_child(&document.create_text_node("\n"));
-    span.unchecked_into()
+    span
 }
