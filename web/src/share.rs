@@ -138,7 +138,7 @@ mod tests {
         texts[i("env")] = "A=1\nB=x,y".into();
         let q = to_query(&texts);
         assert!(q.starts_with("replicas=10&"), "{q}");
-        assert_eq!(from_query(&q).texts, texts);
+        assert_eq!(*from_query(&q).texts, texts);
         assert_eq!(to_query(&default_texts()), "");
     }
 
@@ -146,7 +146,7 @@ mod tests {
     fn garbage_falls_back_to_defaults_with_a_notice() {
         let s = from_query("?replicas=banana&base_port=99999&module=%0A%5Bprogram&zzz=1&%E0%A4=%");
         assert!(!s.stale, "{:?}", s.diags);
-        assert_eq!(s.texts, default_texts());
+        assert_eq!(*s.texts, default_texts());
         let n = s.notice.unwrap();
         assert!(
             n.contains("replicas")

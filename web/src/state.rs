@@ -9,8 +9,9 @@ use yew::Reducible;
 /// Everything the page shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
-    /// Raw text per field, in `FIELDS` order (`env`: one `KEY=VALUE` per line).
-    pub texts: Vec<String>,
+    /// Raw text per field, in `FIELDS` order (`env`: one `KEY=VALUE` per line). Shared, so
+    /// a render can hold on to it without copying 38 strings.
+    pub texts: Rc<Vec<String>>,
     /// Errors and warnings of the current texts.
     pub diags: Rc<Vec<Diagnostic>>,
     /// The files of the last valid texts.
@@ -143,7 +144,7 @@ impl State {
             }
         };
         State {
-            texts,
+            texts: Rc::new(texts),
             diags: Rc::new(diags),
             files,
             spec,
@@ -173,7 +174,7 @@ impl Reducible for State {
                 if self.texts[i] == text {
                     return self;
                 }
-                let mut texts = self.texts.clone();
+                let mut texts = (*self.texts).clone();
                 texts[i] = text;
                 Rc::new(State::from_texts(texts, Some(&self)))
             }

@@ -36,7 +36,8 @@ pub fn env_get<'a>(env: &'a [(&str, Cow<'_, str>)], key: &str) -> Option<&'a str
 }
 
 fn unpercent(s: &str) -> Cow<'_, str> {
-    if s.contains("%%") {
+    // A byte scan first: most values hold no `%` at all.
+    if s.as_bytes().contains(&b'%') && s.contains("%%") {
         Cow::Owned(s.replace("%%", "%"))
     } else {
         Cow::Borrowed(s)
@@ -91,8 +92,11 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
             continue;
         }
         let mut rest = line;
-        while let Some(start) = rest.find("$(") {
-            let after = &rest[start + 2..];
+        while let Some(start) = rest.find('$') {
+            let Some(after) = rest[start + 1..].strip_prefix('(') else {
+                rest = &rest[start + 1..];
+                continue;
+            };
             match after.find(')') {
                 Some(end) => {
                     add_once(&mut rb.ini_vars, &after[..end]);
@@ -138,10 +142,11 @@ fn split_env(env: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut quoted = false;
     let mut start = 0;
-    for (i, c) in env.char_indices() {
+    // Both delimiters are ASCII, so a byte index is always a char boundary.
+    for (i, &c) in env.as_bytes().iter().enumerate() {
         match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
                 out.push(&env[start..i]);
                 start = i + 1;
             }

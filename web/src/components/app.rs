@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use trident_core::{reproduce_command, shell_quote, FIELDS};
+use trident_core::{reproduce_command, shell_quote, Diagnostic, FIELDS};
 use yew::prelude::*;
 
 use crate::components::field::{FieldControl, SLIDERS};
@@ -29,18 +29,21 @@ const BASIC: &[&str] = &[
 pub fn app() -> Html {
     let state = use_reducer(|| share::from_query(&browser::query()));
 
-    // Write the share query at most every 250 ms while a slider is dragged.
-    let latest = use_mut_ref(String::new);
+    // Write the share query at most every 250 ms while a slider is dragged; the query is
+    // built when the timer fires, from the texts of the latest render, not on every move.
+    let latest = use_mut_ref(|| None::<Rc<Vec<String>>>);
     let pending = use_mut_ref(|| None::<gloo::timers::callback::Timeout>);
     {
         let (latest, pending) = (latest.clone(), pending.clone());
         use_effect_with(state.texts.clone(), move |texts| {
-            *latest.borrow_mut() = share::to_query(texts);
+            *latest.borrow_mut() = Some(texts.clone());
             if pending.borrow().is_none() {
                 let (latest, pending_inner) = (latest.clone(), pending.clone());
                 *pending.borrow_mut() =
                     Some(gloo::timers::callback::Timeout::new(250, move || {
-                        browser::replace_query(&latest.borrow());
+                        if let Some(texts) = latest.borrow_mut().take() {
+                            browser::replace_query(&share::to_query(&texts));
+                        }
                         pending_inner.borrow_mut().take();
                     }));
             }
@@ -55,14 +58,14 @@ pub fn app() -> Html {
             dispatcher.dispatch(Action::Set(i, text))
         })
     };
-    let field = |name: &str| {
-        let i = FIELDS
-            .iter()
-            .position(|f| f.name == name)
-            .expect("known field");
-        let diags: Vec<_> = state.diags_for(name).cloned().collect();
-        html! { <FieldControl key={name.to_string()} index={i} text={AttrValue::from(state.texts[i].clone())} diags={Rc::new(diags)} on_set={on_set.clone()} /> }
-    };
+    // Field indices of the two groups, computed once.
+    let groups = use_memo((), |_| {
+        let index = |name: &str| FIELDS.iter().position(|f| f.name == name);
+        let basic: Vec<usize> = BASIC.iter().filter_map(|n| index(n)).collect();
+        let advanced: Vec<usize> = (0..FIELDS.len()).filter(|i| !basic.contains(i)).collect();
+        (Rc::new(basic), Rc::new(advanced))
+    });
+    let (basic, advanced) = (groups.0.clone(), groups.1.clone());
     let advanced_error = state
         .diags
         .iter()
@@ -124,6 +127,18 @@ pub fn app() -> Html {
         })
     };
 
+    let footer = use_memo((), |_| {
+        AttrValue::from(format!(
+            "Trident {}. Everything runs in your browser; nothing is sent anywhere. Sliders cover {}; type any value in the boxes.",
+            trident_core::VERSION,
+            SLIDERS
+                .iter()
+                .map(|(n, lo, hi)| format!("{n} {lo}–{hi}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    });
+
     html! {
         <>
         <header class="top">
@@ -146,10 +161,10 @@ pub fn app() -> Html {
         }
         <main class="layout">
             <section class="controls" aria-label="Settings">
-                { for BASIC.iter().map(|n| field(n)) }
+                <FieldGroup fields={basic} texts={state.texts.clone()} diags={state.diags.clone()} on_set={on_set.clone()} />
                 <details open={advanced_error}>
                     <summary>{ "Advanced" }</summary>
-                    { for FIELDS.iter().filter(|f| !BASIC.contains(&f.name)).map(|f| field(f.name)) }
+                    <FieldGroup fields={advanced} texts={state.texts.clone()} diags={state.diags.clone()} on_set={on_set} />
                 </details>
             </section>
             <section class="outputs" aria-label="Generated files">
@@ -180,7 +195,117 @@ pub fn app() -> Html {
                 </div>
             </section>
         </main>
-        <footer><p class="small">{ format!("Trident {}. Everything runs in your browser; nothing is sent anywhere. Sliders cover {}; type any value in the boxes.", trident_core::VERSION, SLIDERS.iter().map(|(n, lo, hi)| format!("{n} {lo}–{hi}")).collect::<Vec<_>>().join(", ")) }</p></footer>
+        <footer><p class="small">{ (*footer).clone() }</p></footer>
         </>
+    }
+}
+
+/// Props of [`FieldGroup`].
+#[derive(Properties)]
+pub struct GroupProps {
+    /// Indices in `FIELDS` of the fields shown, in order.
+    pub fields: Rc<Vec<usize>>,
+    /// Every field's text.
+    pub texts: Rc<Vec<String>>,
+    /// Every diagnostic.
+    pub diags: Rc<Vec<Diagnostic>>,
+    /// Called with (index, new text).
+    pub on_set: Callback<(usize, String)>,
+}
+
+impl PartialEq for GroupProps {
+    /// Equal when the group's own fields read the same and have the same diagnostics, so a
+    /// move of one slider re-renders only the group that holds it.
+    fn eq(&self, other: &Self) -> bool {
+        let own = |p: &GroupProps| {
+            p.diags
+                .iter()
+                .filter(|d| self.fields.iter().any(|&i| FIELDS[i].name == d.top_field()))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        Rc::ptr_eq(&self.fields, &other.fields)
+            && self.on_set == other.on_set
+            && self.fields.iter().all(|&i| self.texts[i] == other.texts[i])
+            && (Rc::ptr_eq(&self.diags, &other.diags)
+                || (self.diags.is_empty() && other.diags.is_empty())
+                || own(self) == own(other))
+    }
+}
+
+/// A run of field controls, rendered again only when one of its own fields changes.
+#[function_component(FieldGroup)]
+fn field_group(props: &GroupProps) -> Html {
+    props
+        .fields
+        .iter()
+        .map(|&i| {
+            let name = FIELDS[i].name;
+            let diags: Vec<Diagnostic> = props
+                .diags
+                .iter()
+                .filter(|d| d.top_field() == name)
+                .cloned()
+                .collect();
+            html! {
+                <FieldControl key={name} index={i} text={AttrValue::from(props.texts[i].clone())}
+                    diags={Rc::new(diags)} on_set={props.on_set.clone()} />
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Action, State};
+    use yew::Reducible;
+
+    fn props(
+        state: &State,
+        fields: &Rc<Vec<usize>>,
+        on_set: &Callback<(usize, String)>,
+    ) -> GroupProps {
+        GroupProps {
+            fields: fields.clone(),
+            texts: state.texts.clone(),
+            diags: state.diags.clone(),
+            on_set: on_set.clone(),
+        }
+    }
+
+    fn index(name: &str) -> usize {
+        FIELDS.iter().position(|f| f.name == name).unwrap()
+    }
+
+    #[test]
+    fn a_group_changes_only_when_its_own_fields_or_their_diagnostics_change() {
+        let basic = Rc::new(vec![index("replicas"), index("base_port")]);
+        let advanced = Rc::new(vec![index("harakiri")]);
+        let on_set = Callback::from(|_: (usize, String)| ());
+        let before = Rc::new(State::default());
+
+        // A replicas move: the basic group renders again, the advanced group does not.
+        let moved = before
+            .clone()
+            .reduce(Action::Set(index("replicas"), "10".into()));
+        assert!(props(&before, &basic, &on_set) != props(&moved, &basic, &on_set));
+        assert!(props(&before, &advanced, &on_set) == props(&moved, &advanced, &on_set));
+
+        // An invalid harakiri: the advanced group shows its error.
+        let bad = moved
+            .clone()
+            .reduce(Action::Set(index("harakiri"), "x".into()));
+        assert!(props(&moved, &advanced, &on_set) != props(&bad, &advanced, &on_set));
+        assert!(props(&moved, &basic, &on_set) == props(&bad, &basic, &on_set));
+
+        // A diagnostic on a field whose text did not change (a rule that spans fields)
+        // re-renders the group that holds that field, and only that group.
+        let mut cross = props(&moved, &advanced, &on_set);
+        cross.diags = Rc::new(vec![Diagnostic::error("x", "harakiri", "m", "h")]);
+        assert!(props(&moved, &advanced, &on_set) != cross);
+        let mut same_basic = props(&moved, &basic, &on_set);
+        same_basic.diags = cross.diags.clone();
+        assert!(props(&moved, &basic, &on_set) == same_basic);
     }
 }

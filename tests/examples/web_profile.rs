@@ -1,0 +1,150 @@
+//! Where the page spends a slider move: drives the Replicas box of the built `dist/` in
+//! headless Chromium while the DevTools CPU profiler samples every 20 µs, then prints the
+//! functions with the most time per move, inclusive (with callees) and self.
+//!
+//! `N=64 MOVES=400 cargo run -p trident-e2e --example web_profile` (build the page first,
+//! `cargo xtask web`). Wasm functions have names only in a build with a name section: add
+//! `data-keep-debug="true"` and `-g` to the wasm-opt parameters in `web/index.html` for
+//! the run. Sampling slows the page, so read the shares, not the absolute times; the
+//! latency figures come from `web_bench`.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::{json, Value};
+use trident_e2e::static_server::StaticServer;
+use trident_e2e::{workspace, ChromeDriver};
+
+/// A Chrome DevTools Protocol command, through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.0, "params": self.1 }).to_string();
+        (http::Method::POST, Some(body))
+    }
+}
+
+fn env(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let (n, moves) = (env("N", 64), env("MOVES", 400));
+    let server = StaticServer::start(&workspace().join("dist"), 0).unwrap();
+    let driver = ChromeDriver::start();
+    let caps: serde_json::Map<String, Value> =
+        serde_json::from_str(&driver.capabilities(1280, 1000)).unwrap();
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .unwrap();
+    c.goto(&format!("{}?replicas={n}&base_port=10000", server.url()))
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#pane-nginx-conf"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    c.issue_cmd(Cdp("Profiler.enable", json!({})))
+        .await
+        .unwrap();
+    c.issue_cmd(Cdp(
+        "Profiler.setSamplingInterval",
+        json!({ "interval": 20 }),
+    ))
+    .await
+    .unwrap();
+    c.issue_cmd(Cdp("Profiler.start", json!({}))).await.unwrap();
+    let script = r#"
+        const [n, moves, done] = arguments;
+        const box = document.querySelector('#f-replicas + input.number');
+        let i = 0;
+        const step = () => {
+            if (i === moves) { done(0); return; }
+            box.value = String(i % 2 === 0 ? n + 1 : n);
+            box.dispatchEvent(new Event('input', { bubbles: true }));
+            i += 1;
+            setTimeout(step, 20);
+        };
+        step();
+    "#;
+    c.execute_async(script, vec![json!(n), json!(moves)])
+        .await
+        .unwrap();
+    let stopped = c.issue_cmd(Cdp("Profiler.stop", json!({}))).await.unwrap();
+    c.close().await.unwrap();
+
+    let profile = &stopped["profile"];
+    let nodes = profile["nodes"].as_array().expect("profile nodes");
+    let mut name = HashMap::new();
+    let mut parent = HashMap::new();
+    for node in nodes {
+        let id = node["id"].as_i64().unwrap();
+        let frame = &node["callFrame"];
+        let file = frame["url"].as_str().unwrap_or("");
+        let file = file.rsplit('/').next().unwrap_or("");
+        name.insert(
+            id,
+            format!("{} {file}", frame["functionName"].as_str().unwrap_or("")),
+        );
+        for child in node["children"].as_array().into_iter().flatten() {
+            parent.insert(child.as_i64().unwrap(), id);
+        }
+    }
+    // Sample i lasts until sample i + 1.
+    let samples = profile["samples"].as_array().unwrap();
+    let deltas = profile["timeDeltas"].as_array().unwrap();
+    let mut own: HashMap<&str, f64> = HashMap::new();
+    let mut inclusive: HashMap<&str, f64> = HashMap::new();
+    for (sample, next) in samples.iter().zip(deltas.iter().skip(1)) {
+        let ms = next.as_f64().unwrap() / 1000.0;
+        let mut id = sample.as_i64().unwrap();
+        *own.entry(name[&id].as_str()).or_default() += ms;
+        let mut seen = HashSet::new();
+        loop {
+            if seen.insert(name[&id].as_str()) {
+                *inclusive.entry(name[&id].as_str()).or_default() += ms;
+            }
+            match parent.get(&id) {
+                Some(&p) => id = p,
+                None => break,
+            }
+        }
+    }
+    let print = |title: &str, map: HashMap<&str, f64>| {
+        let mut rows: Vec<_> = map
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with('('))
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        println!("\n{title} (ms per move, {moves} moves at {n} replicas)");
+        for (k, ms) in rows.iter().take(40) {
+            println!("{:8.3}  {}", ms / f64::from(moves), &k[..k.len().min(140)]);
+        }
+    };
+    print("inclusive", inclusive);
+    print("self", own);
+}
