@@ -183,6 +183,9 @@ fn cli(out: &mut String) -> Result<(), String> {
 fn web(out: &mut String) -> Result<(), String> {
     let table = web_build()?;
     let _ = writeln!(out, "## 3. Web page\n\nRelease build (`trunk build --release`: opt-level z, LTO, one codegen unit, panic=abort, wasm-opt -Oz):\n\n{table}\n\nFor scale, nginxconfig.io's published weight is about 140 KB gzip of JavaScript plus 40 KB of CSS (the figure quoted in issue 4), and it generates neither uWSGI nor supervisord files.\n");
+    let (yew_only, with_core) = floors()?;
+    let kb = |b: u64| format!("{:.1} KB", b as f64 / 1000.0);
+    let _ = writeln!(out, "Where the bytes go: `bench/floor` is a Yew page with one slider, built with the same settings (wasm + JS, gzip -9; no CSS or HTML).\n\n| build | wasm + JS gzip |\n|---|---|\n| Yew, one slider | {} |\n| the same, rendering the three files with trident-core | {} |\n\nSo Yew costs {} and the core (validation with its messages, three renderers, the cross-file check, the field table) {} before any of the page's own features.\n", kb(yew_only), kb(with_core), kb(yew_only), kb(with_core - yew_only));
     let text = output(
         cargo()
             .args([
@@ -197,6 +200,67 @@ fn web(out: &mut String) -> Result<(), String> {
     )?;
     let _ = writeln!(out, "Measured in headless Chromium ({}) with `performance.now()` (`cargo run -p trident-e2e --example web_bench`): each input event goes to the Replicas number box, and an input counts as done when the last of the three panes has been patched.\n\n{text}", first_line("chromium", &["--version"]));
     Ok(())
+}
+
+/// gzip -9 size of a file.
+fn gzip_size(path: &Path) -> Result<u64, String> {
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("gzip: {e}"))?;
+    Ok(out.stdout.len() as u64)
+}
+
+/// The budget's floor: `bench/floor` (a Yew page with one slider) built like the page, without
+/// and with trident-core rendering the three files. Returns (wasm + JS gzip bytes) for each.
+fn floors() -> Result<(u64, u64), String> {
+    let floor = root().join("bench/floor");
+    let target = root().join("target/floor");
+    // The same wasm-opt features as web/index.html.
+    let features = [
+        "--enable-bulk-memory",
+        "--enable-bulk-memory-opt",
+        "--enable-nontrapping-float-to-int",
+        "--enable-sign-ext",
+        "--enable-mutable-globals",
+        "--enable-reference-types",
+        "--enable-multivalue",
+    ];
+    let mut sizes = Vec::new();
+    for with_core in [false, true] {
+        let mut build = cargo();
+        build
+            .args([
+                "build",
+                "--release",
+                "--locked",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .arg("--manifest-path")
+            .arg(floor.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target);
+        if with_core {
+            build.args(["--features", "core"]);
+        }
+        run(&mut build)?;
+        let out = target.join(if with_core { "with-core" } else { "yew-only" });
+        run(Command::new("wasm-bindgen")
+            .args(["--target", "web", "--out-dir"])
+            .arg(&out)
+            .arg(target.join("wasm32-unknown-unknown/release/trident-floor.wasm")))?;
+        let wasm = out.join("trident-floor_bg.wasm");
+        run(Command::new("wasm-opt")
+            .env("PATH", crate::tool_path())
+            .arg("-Oz")
+            .args(features)
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&wasm))?;
+        sizes.push(gzip_size(&wasm)? + gzip_size(&out.join("trident-floor.js"))?);
+    }
+    Ok((sizes[0], sizes[1]))
 }
 
 fn stack(out: &mut String) -> Result<(), String> {

@@ -76,7 +76,7 @@ pub fn cargo() -> Command {
 }
 
 /// PATH with the npm-installed binaryen first, so Trunk finds wasm-opt 123.
-fn tool_path() -> String {
+pub(crate) fn tool_path() -> String {
     format!(
         "{}:{}",
         root().join("node_modules/.bin").display(),
