@@ -64,7 +64,7 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
                     .strip_prefix("[program:")
                     .and_then(|l| l.strip_suffix(']'))
                 {
-                    rb.programs.push((p, Vec::new()));
+                    rb.programs.push((p, Vec::with_capacity(4)));
                     in_program = true;
                 }
             }
@@ -138,23 +138,25 @@ fn add_once<'a>(list: &mut Vec<&'a str>, item: &'a str) {
 }
 
 /// Splits `K="v",K2="v2"` at commas outside quotes.
-fn split_env(env: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut quoted = false;
-    let mut start = 0;
-    // Both delimiters are ASCII, so a byte index is always a char boundary.
-    for (i, &c) in env.as_bytes().iter().enumerate() {
-        match c {
-            b'"' => quoted = !quoted,
-            b',' if !quoted => {
-                out.push(&env[start..i]);
-                start = i + 1;
+fn split_env(env: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(env);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        let mut quoted = false;
+        // Both delimiters are ASCII, so a byte index is always a char boundary.
+        for (i, &c) in s.as_bytes().iter().enumerate() {
+            match c {
+                b'"' => quoted = !quoted,
+                b',' if !quoted => {
+                    rest = Some(&s[i + 1..]);
+                    return Some(&s[..i]);
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    out.push(&env[start..]);
-    out
+        rest = None;
+        Some(s)
+    })
 }
 
 /// Every cross-file inconsistency between `valid` and the files rendered from it.

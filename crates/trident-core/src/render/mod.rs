@@ -136,11 +136,41 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
+/// Appends `n` in decimal, without the formatting machinery (the renderers call this once
+/// or twice per replica).
+pub(crate) fn push_u32(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
 /// `%` is supervisord's and uWSGI's expansion character; `%%` is a literal `%` in both.
 pub(crate) fn percent(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains('%') {
         s.replace('%', "%%").into()
     } else {
         s.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_u32_writes_decimal() {
+        for n in [0, 7, 9, 10, 65_535, 1_000_000, u32::MAX] {
+            let mut s = String::from("p");
+            super::push_u32(&mut s, n);
+            assert_eq!(s, format!("p{n}"));
+        }
     }
 }

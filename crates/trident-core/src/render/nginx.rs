@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::Context;
+use super::{push_u32, Context};
 use crate::spec::{Balance, SocketKind};
 
 /// Debian's `/etc/nginx/uwsgi_params`, inlined so the config includes no file that may be
@@ -153,10 +153,11 @@ fn upstream(ctx: &Context<'_>, o: &mut String) {
     for k in 0..spec.replicas {
         match spec.socket {
             SocketKind::Tcp => {
-                let port = (spec.base_port + k).to_string();
-                for part in ["        server ", &ctx.host, ":", &port, &params] {
+                for part in ["        server ", &ctx.host, ":"] {
                     o.push_str(part);
                 }
+                push_u32(o, spec.base_port + k);
+                o.push_str(&params);
             }
             SocketKind::Unix => {
                 let path = ctx.socket_path(k);

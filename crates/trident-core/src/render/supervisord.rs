@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{percent, Context, NGINX_CONF, UWSGI_INI, WORKERS_VAR};
+use super::{percent, push_u32, Context, NGINX_CONF, UWSGI_INI, WORKERS_VAR};
 use crate::spec::SocketKind;
 
 /// supervisord priority of the replicas: spawned before nginx.
@@ -83,9 +83,25 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         spec.workers
     );
     o.reserve((160 + shared.len() + tail.len()) * spec.replicas as usize);
+    // Reused per replica: a replica costs appends, not allocations.
+    let (mut name, mut value) = (String::new(), String::new());
     for k in 0..spec.replicas {
-        let name = spec.program(k);
-        let (var, value) = ctx.replica_var(k);
+        name.clear();
+        name.push_str(&spec.program_prefix);
+        push_u32(&mut name, k);
+        value.clear();
+        let var = match spec.socket {
+            SocketKind::Tcp => {
+                push_u32(&mut value, spec.base_port + k);
+                "S_PORT"
+            }
+            SocketKind::Unix => {
+                for part in [d.run.as_str(), "/", &name, ".sock"] {
+                    value.push_str(part);
+                }
+                "S_SOCKET"
+            }
+        };
         for part in [
             "\n[program:",
             &name,
