@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
+use fantoccini::{Client, Locator};
+use serde_json::json;
 use trident_e2e::static_server::StaticServer;
+use trident_e2e::webdriver::{connect, Post};
 use trident_e2e::{trident, workspace, ChromeDriver};
 
 /// The built page, served on a free port.
@@ -21,59 +21,23 @@ fn serve() -> StaticServer {
     StaticServer::start(&dist, 0).expect("serve dist")
 }
 
-async fn browser(driver: &ChromeDriver) -> Client {
-    let caps: serde_json::Map<String, Value> =
-        serde_json::from_str(&driver.capabilities(1280, 1000)).unwrap();
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("connect to chromedriver")
-}
-
-/// chromedriver's browser console log (`POST /session/{id}/se/log`).
-#[derive(Debug)]
-struct BrowserLog;
-
-impl WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
-    }
-}
-
-/// W3C permissions extension: grant a permission to the page.
-#[derive(Debug)]
-struct Grant(&'static str);
-
-impl WebDriverCompatibleCommand for Grant {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/permissions",
-            session.unwrap_or_default()
-        ))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({"descriptor": {"name": self.0}, "state": "granted"}).to_string()),
-        )
+/// A permission granted to the page (W3C permissions extension).
+fn grant(name: &str) -> Post {
+    Post {
+        path: "permissions",
+        body: json!({"descriptor": {"name": name}, "state": "granted"}),
     }
 }
 
 /// Console errors so far (a panic would show here).
 async fn console_errors(c: &Client) -> Vec<String> {
-    let log = c.issue_cmd(BrowserLog).await.expect("browser log");
+    let log = c
+        .issue_cmd(Post {
+            path: "se/log",
+            body: json!({"type": "browser"}),
+        })
+        .await
+        .expect("browser log");
     log.as_array()
         .map(|a| {
             a.iter()
@@ -137,7 +101,7 @@ const FILES: [&str; 3] = ["supervisord.conf", "webapp.ini", "nginx.conf"];
 #[tokio::test(flavor = "current_thread")]
 async fn replicas_slider_moved_by_keyboard_renders_ten_replicas() {
     let (driver, server) = (ChromeDriver::start(), serve());
-    let c = browser(&driver).await;
+    let c = connect(&driver).await;
     open(&c, &server, "").await;
     let slider = by_label(&c, "Replicas").await;
     for _ in 0..7 {
@@ -170,7 +134,7 @@ async fn replicas_slider_moved_by_keyboard_renders_ten_replicas() {
 #[tokio::test(flavor = "current_thread")]
 async fn invalid_base_port_shows_error_beside_field_and_the_app_stays_alive() {
     let (driver, server) = (ChromeDriver::start(), serve());
-    let c = browser(&driver).await;
+    let c = connect(&driver).await;
     open(&c, &server, "").await;
     let number = c
         .find(Locator::Css("#f-base_port + input.number"))
@@ -221,12 +185,12 @@ async fn invalid_base_port_shows_error_beside_field_and_the_app_stays_alive() {
 #[tokio::test(flavor = "current_thread")]
 async fn copy_puts_the_exact_pane_text_on_the_clipboard() {
     let (driver, server) = (ChromeDriver::start(), serve());
-    let c = browser(&driver).await;
+    let c = connect(&driver).await;
     open(&c, &server, "?replicas=4").await;
-    c.issue_cmd(Grant("clipboard-read"))
+    c.issue_cmd(grant("clipboard-read"))
         .await
         .expect("grant clipboard-read");
-    c.issue_cmd(Grant("clipboard-write"))
+    c.issue_cmd(grant("clipboard-write"))
         .await
         .expect("grant clipboard-write");
     let button = c
@@ -249,7 +213,7 @@ async fn copy_puts_the_exact_pane_text_on_the_clipboard() {
 #[tokio::test(flavor = "current_thread")]
 async fn share_link_round_trips_and_garbage_falls_back_with_a_notice() {
     let (driver, server) = (ChromeDriver::start(), serve());
-    let c = browser(&driver).await;
+    let c = connect(&driver).await;
     open(&c, &server, "").await;
     let module = by_label(&c, "Module").await;
     module.clear().await.unwrap();
@@ -323,7 +287,7 @@ async fn futures_join(c: &Client) -> Vec<String> {
 #[tokio::test(flavor = "current_thread")]
 async fn panes_equal_the_cli_for_a_non_default_spec() {
     let (driver, server) = (ChromeDriver::start(), serve());
-    let c = browser(&driver).await;
+    let c = connect(&driver).await;
     open(&c, &server, "?replicas=7&socket=unix&home=/srv/x%20y&balance=ip_hash&env=A%3D1%2C2&env=B%3D50%25&static_url=/static/&listen_backlog=16").await;
     let args = [
         "--replicas",

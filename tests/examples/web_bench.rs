@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
+use fantoccini::{Client, Locator};
+use serde_json::json;
 use trident_e2e::static_server::StaticServer;
+use trident_e2e::webdriver::connect;
 use trident_e2e::{workspace, ChromeDriver};
 
 fn median_p95(mut v: Vec<f64>) -> (f64, f64, f64, f64) {
@@ -33,13 +34,7 @@ async fn main() {
         .unwrap_or(30);
     let server = StaticServer::start(&workspace().join("dist"), 0).unwrap();
     let driver = ChromeDriver::start();
-    let caps: serde_json::Map<String, Value> =
-        serde_json::from_str(&driver.capabilities(1280, 1000)).unwrap();
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .unwrap();
+    let c = connect(&driver).await;
 
     let mut firsts = Vec::new();
     for _ in 0..7 {

@@ -11,31 +11,17 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::{json, Value};
 use trident_e2e::static_server::StaticServer;
+use trident_e2e::webdriver::{connect, Post};
 use trident_e2e::{workspace, ChromeDriver};
 
 /// A Chrome DevTools Protocol command, through chromedriver's `goog/cdp/execute`.
-#[derive(Debug)]
-struct Cdp(&'static str, Value);
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.0, "params": self.1 }).to_string();
-        (http::Method::POST, Some(body))
+fn cdp(cmd: &str, params: Value) -> Post {
+    Post {
+        path: "goog/cdp/execute",
+        body: json!({ "cmd": cmd, "params": params }),
     }
 }
 
@@ -51,13 +37,7 @@ async fn main() {
     let (n, moves) = (env("N", 64), env("MOVES", 400));
     let server = StaticServer::start(&workspace().join("dist"), 0).unwrap();
     let driver = ChromeDriver::start();
-    let caps: serde_json::Map<String, Value> =
-        serde_json::from_str(&driver.capabilities(1280, 1000)).unwrap();
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .unwrap();
+    let c = connect(&driver).await;
     c.goto(&format!("{}?replicas={n}&base_port=10000", server.url()))
         .await
         .unwrap();
@@ -68,16 +48,16 @@ async fn main() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    c.issue_cmd(Cdp("Profiler.enable", json!({})))
+    c.issue_cmd(cdp("Profiler.enable", json!({})))
         .await
         .unwrap();
-    c.issue_cmd(Cdp(
+    c.issue_cmd(cdp(
         "Profiler.setSamplingInterval",
         json!({ "interval": 20 }),
     ))
     .await
     .unwrap();
-    c.issue_cmd(Cdp("Profiler.start", json!({}))).await.unwrap();
+    c.issue_cmd(cdp("Profiler.start", json!({}))).await.unwrap();
     let script = r#"
         const [n, moves, done] = arguments;
         const box = document.querySelector('#f-replicas + input.number');
@@ -94,7 +74,7 @@ async fn main() {
     c.execute_async(script, vec![json!(n), json!(moves)])
         .await
         .unwrap();
-    let stopped = c.issue_cmd(Cdp("Profiler.stop", json!({}))).await.unwrap();
+    let stopped = c.issue_cmd(cdp("Profiler.stop", json!({}))).await.unwrap();
     c.close().await.unwrap();
 
     let profile = &stopped["profile"];

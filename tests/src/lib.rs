@@ -3,6 +3,7 @@
 //! process it started, by PID, even when a test fails.
 
 pub mod static_server;
+pub mod webdriver;
 
 use std::collections::BTreeSet;
 use std::fs;
