@@ -217,19 +217,16 @@ impl PartialEq for GroupProps {
     /// Equal when the group's own fields read the same and have the same diagnostics, so a
     /// move of one slider re-renders only the group that holds it.
     fn eq(&self, other: &Self) -> bool {
-        let own = |p: &GroupProps| {
-            p.diags
-                .iter()
-                .filter(|d| self.fields.iter().any(|&i| FIELDS[i].name == d.top_field()))
-                .cloned()
-                .collect::<Vec<_>>()
-        };
+        let mine = |d: &&Diagnostic| self.fields.iter().any(|&i| FIELDS[i].name == d.top_field());
         Rc::ptr_eq(&self.fields, &other.fields)
             && self.on_set == other.on_set
             && self.fields.iter().all(|&i| self.texts[i] == other.texts[i])
             && (Rc::ptr_eq(&self.diags, &other.diags)
-                || (self.diags.is_empty() && other.diags.is_empty())
-                || own(self) == own(other))
+                || self
+                    .diags
+                    .iter()
+                    .filter(mine)
+                    .eq(other.diags.iter().filter(mine)))
     }
 }
 
