@@ -2,28 +2,14 @@
 //! the first rendered panes, and from a Replicas input event to every pane updated, at 3, 64
 //! and 1,024 replicas, in headless Chromium. Prints Markdown.
 
-use std::time::Duration;
-
-use fantoccini::{Client, Locator};
-use serde_json::json;
 use trident_e2e::static_server::StaticServer;
-use trident_e2e::webdriver::connect;
+use trident_e2e::webdriver::{connect, move_replicas, open_page};
 use trident_e2e::{workspace, ChromeDriver};
 
 fn median_p95(mut v: Vec<f64>) -> (f64, f64, f64, f64) {
     v.sort_by(f64::total_cmp);
     let at = |p: f64| v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1];
     (at(0.5), at(0.95), v[0], v[v.len() - 1])
-}
-
-async fn open(c: &Client, url: &str) {
-    c.goto(url).await.unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#pane-nginx-conf"))
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -38,7 +24,7 @@ async fn main() {
 
     let mut firsts = Vec::new();
     for _ in 0..7 {
-        open(&c, &server.url()).await;
+        open_page(&c, &server.url()).await;
         let v = c
             .execute("return window.__tridentFirstPatch", vec![])
             .await
@@ -51,31 +37,14 @@ async fn main() {
     println!("| replicas | input events | input to every pane updated: median | p95 | max |");
     println!("|---|---|---|---|---|");
     for n in [3u32, 64, 1024] {
-        open(
+        open_page(
             &c,
             &format!("{}?replicas={n}&base_port=10000", server.url()),
         )
         .await;
         // Alternate between n and n+1 through the Replicas number box, one input event per
         // move, waiting for the page to settle between moves.
-        let script = r#"
-            const [n, moves, done] = arguments;
-            const box = document.querySelector('#f-replicas + input.number');
-            window.__tridentTimings = [];
-            let i = 0;
-            const step = () => {
-                if (i === moves) { done(window.__tridentTimings); return; }
-                box.value = String(i % 2 === 0 ? n + 1 : n);
-                box.dispatchEvent(new Event('input', { bubbles: true }));
-                i += 1;
-                setTimeout(step, 120);
-            };
-            step();
-        "#;
-        let timings = c
-            .execute_async(script, vec![json!(n), json!(moves)])
-            .await
-            .unwrap();
+        let timings = move_replicas(&c, n, moves, 120).await;
         // Entries are [input time, pane, ms since input]; an input is done when its slowest
         // pane is.
         let mut per_input: std::collections::BTreeMap<u64, f64> = std::collections::BTreeMap::new();

@@ -9,12 +9,10 @@
 //! latency figures come from `web_bench`.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
-use fantoccini::Locator;
 use serde_json::{json, Value};
 use trident_e2e::static_server::StaticServer;
-use trident_e2e::webdriver::{connect, Post};
+use trident_e2e::webdriver::{connect, move_replicas, open_page, Post};
 use trident_e2e::{workspace, ChromeDriver};
 
 /// A Chrome DevTools Protocol command, through chromedriver's `goog/cdp/execute`.
@@ -38,15 +36,11 @@ async fn main() {
     let server = StaticServer::start(&workspace().join("dist"), 0).unwrap();
     let driver = ChromeDriver::start();
     let c = connect(&driver).await;
-    c.goto(&format!("{}?replicas={n}&base_port=10000", server.url()))
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#pane-nginx-conf"))
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    open_page(
+        &c,
+        &format!("{}?replicas={n}&base_port=10000", server.url()),
+    )
+    .await;
 
     c.issue_cmd(cdp("Profiler.enable", json!({})))
         .await
@@ -58,22 +52,7 @@ async fn main() {
     .await
     .unwrap();
     c.issue_cmd(cdp("Profiler.start", json!({}))).await.unwrap();
-    let script = r#"
-        const [n, moves, done] = arguments;
-        const box = document.querySelector('#f-replicas + input.number');
-        let i = 0;
-        const step = () => {
-            if (i === moves) { done(0); return; }
-            box.value = String(i % 2 === 0 ? n + 1 : n);
-            box.dispatchEvent(new Event('input', { bubbles: true }));
-            i += 1;
-            setTimeout(step, 20);
-        };
-        step();
-    "#;
-    c.execute_async(script, vec![json!(n), json!(moves)])
-        .await
-        .unwrap();
+    move_replicas(&c, n, moves as usize, 20).await;
     let stopped = c.issue_cmd(cdp("Profiler.stop", json!({}))).await.unwrap();
     c.close().await.unwrap();
 
