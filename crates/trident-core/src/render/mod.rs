@@ -78,7 +78,23 @@ impl<'a> Context<'a> {
 
     /// Unix socket path of replica `k`.
     pub fn socket_path(&self, k: u32) -> String {
-        format!("{}/{}.sock", self.dirs.run, self.spec.program(k))
+        let mut path = String::new();
+        self.push_socket_path(&mut path, k);
+        path
+    }
+
+    /// Appends the program name of replica `k` (what [`Spec::program`] returns).
+    pub fn push_program(&self, out: &mut String, k: u32) {
+        out.push_str(&self.spec.program_prefix);
+        push_u32(out, k);
+    }
+
+    /// Appends the unix socket path of replica `k`: `RUN_DIR/PROGRAM.sock`.
+    pub fn push_socket_path(&self, out: &mut String, k: u32) {
+        out.push_str(&self.dirs.run);
+        out.push('/');
+        self.push_program(out, k);
+        out.push_str(".sock");
     }
 
     /// The variable that tells a replica where to listen, and its value for replica `k`.

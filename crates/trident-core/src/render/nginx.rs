@@ -160,10 +160,10 @@ fn upstream(ctx: &Context<'_>, o: &mut String) {
                 o.push_str(&params);
             }
             SocketKind::Unix => {
-                let path = ctx.socket_path(k);
-                for part in ["        server \"unix:", &path, "\"", &params] {
-                    o.push_str(part);
-                }
+                o.push_str("        server \"unix:");
+                ctx.push_socket_path(o, k);
+                o.push('"');
+                o.push_str(&params);
             }
         }
     }

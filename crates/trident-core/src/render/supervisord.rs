@@ -87,8 +87,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let (mut name, mut value) = (String::new(), String::new());
     for k in 0..spec.replicas {
         name.clear();
-        name.push_str(&spec.program_prefix);
-        push_u32(&mut name, k);
+        ctx.push_program(&mut name, k);
         value.clear();
         let var = match spec.socket {
             SocketKind::Tcp => {
@@ -96,9 +95,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
                 "S_PORT"
             }
             SocketKind::Unix => {
-                for part in [d.run.as_str(), "/", &name, ".sock"] {
-                    value.push_str(part);
-                }
+                ctx.push_socket_path(&mut value, k);
                 "S_SOCKET"
             }
         };
