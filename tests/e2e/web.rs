@@ -2,13 +2,11 @@
 //! chromedriver: driven by its labels and keys as a user drives it, and compared with the
 //! real `trident` binary's output.
 
-use std::time::Duration;
-
 use fantoccini::{Client, Locator};
 use serde_json::json;
-use trident_e2e::static_server::StaticServer;
-use trident_e2e::webdriver::{connect, Post};
+use trident_e2e::webdriver::{connect, open_page, wait_until, Post};
 use trident_e2e::{trident, workspace, ChromeDriver};
+use trident_static::StaticServer;
 
 /// The built page, served on a free port.
 fn serve() -> StaticServer {
@@ -49,17 +47,21 @@ async fn console_errors(c: &Client) -> Vec<String> {
 }
 
 async fn open(c: &Client, server: &StaticServer, query: &str) {
-    c.goto(&format!("{}{query}", server.url())).await.unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#pane-nginx-conf"))
-        .await
-        .expect("the page renders its panes");
-    settle().await;
+    open_page(c, &format!("{}{query}", server.url())).await;
 }
 
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(150)).await;
+/// Waits until the pane for `name` reads `want`; returns what it read.
+async fn wait_for_pane(c: &Client, name: &str, want: &str) -> String {
+    let id = format!("pane-{}", name.replace('.', "-"));
+    let script = format!(
+        "const t = document.getElementById('{id}').closest('section').querySelector('code').textContent; return t === {} ? t : null;",
+        serde_json::to_string(want).unwrap()
+    );
+    wait_until(c, &script, &format!("{name} to read as the CLI prints it"))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The text of the pane for `name`, as the page shows it.
@@ -107,8 +109,12 @@ async fn replicas_slider_moved_by_keyboard_renders_ten_replicas() {
     for _ in 0..7 {
         slider.send_keys("\u{E014}").await.unwrap(); // ArrowRight
     }
-    settle().await;
-    let sup = pane(&c, "supervisord.conf").await;
+    let sup = wait_for_pane(
+        &c,
+        "supervisord.conf",
+        &cli(&["--replicas", "10"], "supervisord.conf"),
+    )
+    .await;
     assert!(
         sup.contains("[program:p9]") && !sup.contains("[program:p10]"),
         "{sup}"
@@ -142,7 +148,12 @@ async fn invalid_base_port_shows_error_beside_field_and_the_app_stays_alive() {
         .unwrap();
     number.clear().await.unwrap();
     number.send_keys("65534").await.unwrap();
-    settle().await;
+    wait_until(
+        &c,
+        "return document.getElementById('d-base_port') && document.querySelector('#f-base_port + input.number').getAttribute('aria-invalid') === 'true';",
+        "the base port error",
+    )
+    .await;
     // Typed key by key, "6553" was the last valid value.
     let before = cli(&["--base-port", "6553"], "nginx.conf");
     assert_eq!(
@@ -169,11 +180,8 @@ async fn invalid_base_port_shows_error_beside_field_and_the_app_stays_alive() {
     // Still alive: fix the value and the panes follow.
     number.clear().await.unwrap();
     number.send_keys("9000").await.unwrap();
-    settle().await;
-    assert_eq!(
-        pane(&c, "nginx.conf").await,
-        cli(&["--base-port", "9000"], "nginx.conf")
-    );
+    let want = cli(&["--base-port", "9000"], "nginx.conf");
+    assert_eq!(wait_for_pane(&c, "nginx.conf", &want).await, want);
     assert_eq!(
         console_errors(&c).await,
         Vec::<String>::new(),
@@ -198,8 +206,12 @@ async fn copy_puts_the_exact_pane_text_on_the_clipboard() {
         .await
         .unwrap();
     button.click().await.unwrap();
-    settle().await;
-    assert_eq!(button.text().await.unwrap(), "Copied");
+    wait_until(
+        &c,
+        "return document.querySelector(\"button[aria-label='Copy webapp.ini']\").textContent === 'Copied';",
+        "the Copy button to say Copied",
+    )
+    .await;
     let clip = c
         .execute_async("const done = arguments[0]; navigator.clipboard.readText().then(done, e => done('ERR ' + e))", vec![])
         .await
@@ -220,7 +232,13 @@ async fn share_link_round_trips_and_garbage_falls_back_with_a_notice() {
     module.send_keys("site.wsgi:app").await.unwrap();
     let slider = by_label(&c, "Replicas").await;
     slider.send_keys("\u{E014}").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(600)).await; // URL writes are throttled
+    // URL writes are throttled: wait for the one that carries both changes.
+    wait_until(
+        &c,
+        "return location.search.includes('replicas=4') && location.search.includes('module=site.wsgi');",
+        "the share query",
+    )
+    .await;
     let url = c.current_url().await.unwrap();
     assert!(
         url.as_str().contains("replicas=4") && url.as_str().contains("module=site.wsgi:app"),

@@ -2,9 +2,9 @@
 //! the first rendered panes, and from a Replicas input event to every pane updated, at 3, 64
 //! and 1,024 replicas, in headless Chromium. Prints Markdown.
 
-use trident_e2e::static_server::StaticServer;
 use trident_e2e::webdriver::{connect, move_replicas, open_page};
-use trident_e2e::{workspace, ChromeDriver};
+use trident_e2e::ChromeDriver;
+use trident_static::StaticServer;
 
 fn median_p95(mut v: Vec<f64>) -> (f64, f64, f64, f64) {
     v.sort_by(f64::total_cmp);
@@ -18,7 +18,7 @@ async fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let server = StaticServer::start(&workspace().join("dist"), 0).unwrap();
+    let server = StaticServer::start(&trident_e2e::webdriver::bench_dist(), 0).unwrap();
     let driver = ChromeDriver::start();
     let c = connect(&driver).await;
 

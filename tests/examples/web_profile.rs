@@ -11,9 +11,9 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
-use trident_e2e::static_server::StaticServer;
 use trident_e2e::webdriver::{connect, move_replicas, open_page, Post};
-use trident_e2e::{workspace, ChromeDriver};
+use trident_e2e::ChromeDriver;
+use trident_static::StaticServer;
 
 /// A Chrome DevTools Protocol command, through chromedriver's `goog/cdp/execute`.
 fn cdp(cmd: &str, params: Value) -> Post {
@@ -33,7 +33,7 @@ fn env(name: &str, default: u32) -> u32 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let (n, moves) = (env("N", 64), env("MOVES", 400));
-    let server = StaticServer::start(&workspace().join("dist"), 0).unwrap();
+    let server = StaticServer::start(&trident_e2e::webdriver::bench_dist(), 0).unwrap();
     let driver = ChromeDriver::start();
     let c = connect(&driver).await;
     open_page(

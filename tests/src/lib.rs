@@ -2,7 +2,6 @@
 //! a fresh temporary home, boots `supervisord -n` on it, talks HTTP to nginx, and stops every
 //! process it started, by PID, even when a test fails.
 
-pub mod static_server;
 pub mod webdriver;
 
 use std::collections::BTreeSet;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder};
 use serde_json::{json, Value};
 
 use crate::ChromeDriver;
@@ -25,12 +25,28 @@ pub async fn connect(driver: &ChromeDriver) -> Client {
     match session().await {
         Ok(client) => client,
         Err(first) => {
-            std::thread::sleep(std::time::Duration::from_secs(1));
+            // A back-off before the one retry (not a wait for a condition).
+            tokio::time::sleep(Duration::from_secs(1)).await;
             session().await.unwrap_or_else(|again| {
                 panic!("no chromedriver session on {url}: {first}; retried: {again}")
             })
         }
     }
+}
+
+/// The instrumented page (built with the `bench` feature, which records in-page timings):
+/// `$TRIDENT_DIST`, or `target/dist-bench` as `cargo xtask bench` builds it. Panics with
+/// the build command when it is missing.
+pub fn bench_dist() -> std::path::PathBuf {
+    let dist = std::env::var_os("TRIDENT_DIST")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::workspace().join("target/dist-bench"));
+    assert!(
+        dist.join("index.html").exists(),
+        "{} has no instrumented page; build it with: trunk build --release --features bench --dist target/dist-bench (or run cargo xtask bench)",
+        dist.display()
+    );
+    dist
 }
 
 /// `POST /session/{id}/{path}` with a JSON body, e.g. `se/log`, `permissions` or
@@ -61,15 +77,33 @@ impl WebDriverCompatibleCommand for Post {
     }
 }
 
-/// Opens the page at `url`, waits until its panes are rendered, then lets it settle.
+/// Polls `script` (a function body that returns a value) every 25 ms until it returns
+/// something other than `null`, `false` or `""`, for at most 15 s; returns that value, or
+/// panics naming `what` and the last value.
+pub async fn wait_until(c: &Client, script: &str, what: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let v = c.execute(script, vec![]).await.unwrap_or(Value::Null);
+        let done = !matches!(&v, Value::Null | Value::Bool(false))
+            && v.as_str().is_none_or(|s| !s.is_empty());
+        if done {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited 15 s for {what}; last: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Script that returns the text of every pane once each holds some, else null.
+pub const PANES_FILLED: &str = "const t = [...document.querySelectorAll('.pane code')].map(c => c.textContent); return t.length === 3 && t.every(x => x.length > 0) ? t : null;";
+
+/// Opens the page at `url` and waits until its three panes hold their files.
 pub async fn open_page(c: &Client, url: &str) {
     c.goto(url).await.expect("open the page");
-    c.wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#pane-nginx-conf"))
-        .await
-        .expect("the page renders its panes");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_until(c, PANES_FILLED, "the three panes to be filled").await;
 }
 
 /// Sends `moves` input events to the Replicas number box, alternating `n + 1` and `n`,

@@ -1,5 +1,6 @@
 //! The few browser APIs the page uses: clipboard, downloads, the URL, timings.
 
+#[cfg(feature = "bench")]
 use std::cell::Cell;
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -96,17 +97,24 @@ pub fn now() -> f64 {
     window().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
+#[cfg(feature = "bench")]
 thread_local! {
     static INPUT_AT: Cell<f64> = const { Cell::new(f64::NAN) };
 }
 
-/// Remembers when the latest input event arrived.
+/// Remembers when the latest input event arrived (the `bench` build only).
 pub fn mark_input() {
+    #[cfg(feature = "bench")]
     INPUT_AT.with(|c| c.set(now()));
 }
 
+/// Does nothing outside the `bench` build: the shipped page keeps no timings.
+#[cfg(not(feature = "bench"))]
+pub fn mark_patched(_name: &str) {}
+
 /// Records, in `window.__tridentTimings`, how long after the latest input event the pane
-/// `name` finished updating (read by the in-browser benchmark).
+/// `name` finished updating (read by the in-browser benchmark; the `bench` build only).
+#[cfg(feature = "bench")]
 pub fn mark_patched(name: &str) {
     let w = window();
     // The first time panes are filled: time from navigation start to rendered panes.

@@ -16,8 +16,10 @@ pub struct Hunk {
     pub new_len: usize,
 }
 
-/// Beyond this many differing lines, diffing costs more than it saves: replace everything.
-const MAX_EDITS: usize = 2048;
+/// The most V-array entries the backtrace may keep, over all rounds: 4 MiB of `u32`. Round
+/// `d` keeps only its `2d + 1` live diagonals, so the budget allows about 1,000 edits; beyond
+/// it, the middle is replaced whole (diffing would cost more than patching saves).
+const MAX_TRACE: usize = 1 << 20;
 
 /// The hunks that turn `old` into `new`, in order.
 pub fn diff<T: PartialEq>(old: &[T], new: &[T]) -> Vec<Hunk> {
@@ -63,60 +65,60 @@ pub fn diff<T: PartialEq>(old: &[T], new: &[T]) -> Vec<Hunk> {
     hunks
 }
 
-/// Matched index pairs of a shortest edit script, or `None` past [`MAX_EDITS`].
+/// Matched index pairs of a shortest edit script, or `None` past [`MAX_TRACE`].
+///
+/// `trace[d]` holds round `d`'s furthest x on diagonals `-d..=d` (index `k + d`), so memory
+/// grows with the square of the edit count, bounded by the budget, not with the file size.
 fn myers<T: PartialEq>(a: &[T], b: &[T]) -> Option<Vec<(usize, usize)>> {
     let (n, m) = (a.len() as isize, b.len() as isize);
-    let max = (n + m).min(MAX_EDITS as isize);
-    let off = max + 1;
-    let mut v = vec![0isize; 2 * off as usize + 1];
-    let mut trace: Vec<Vec<isize>> = Vec::new();
-    for d in 0..=max {
-        trace.push(v.clone());
+    let mut trace: Vec<Vec<u32>> = Vec::new();
+    let mut kept = 0usize;
+    for d in 0..=(n + m) {
+        kept += 2 * d as usize + 1;
+        if kept > MAX_TRACE {
+            return None;
+        }
+        let prev = trace.last();
+        // Furthest x on diagonal k of the previous round (k within -(d-1)..=d-1).
+        let at = |k: isize| prev.map_or(0, |v| v[(k + d - 1) as usize] as isize);
+        let mut row = vec![0u32; 2 * d as usize + 1];
         for k in (-d..=d).step_by(2) {
-            let i = (k + off) as usize;
-            let mut x = if k == -d || (k != d && v[i - 1] < v[i + 1]) {
-                v[i + 1]
+            let mut x = if d == 0 {
+                0
+            } else if k == -d || (k != d && at(k - 1) < at(k + 1)) {
+                at(k + 1)
             } else {
-                v[i - 1] + 1
+                at(k - 1) + 1
             };
             let mut y = x - k;
             while x < n && y < m && a[x as usize] == b[y as usize] {
                 x += 1;
                 y += 1;
             }
-            v[i] = x;
+            row[(k + d) as usize] = x as u32;
             if x >= n && y >= m {
-                return Some(backtrack(&trace, a.len(), b.len(), off, d));
+                trace.push(row);
+                return Some(backtrack(&trace, a.len(), b.len()));
             }
         }
+        trace.push(row);
     }
     None
 }
 
-fn backtrack(
-    trace: &[Vec<isize>],
-    n: usize,
-    m: usize,
-    off: isize,
-    d_end: isize,
-) -> Vec<(usize, usize)> {
+fn backtrack(trace: &[Vec<u32>], n: usize, m: usize) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     let (mut x, mut y) = (n as isize, m as isize);
-    for d in (0..=d_end).rev() {
-        let v = &trace[d as usize];
+    for d in (1..trace.len() as isize).rev() {
+        let prev = &trace[d as usize - 1];
+        let at = |k: isize| prev[(k + d - 1) as usize] as isize;
         let k = x - y;
-        let prev_k = if d == 0 {
-            k
-        } else if k == -d || (k != d && v[(k - 1 + off) as usize] < v[(k + 1 + off) as usize]) {
+        let prev_k = if k == -d || (k != d && at(k - 1) < at(k + 1)) {
             k + 1
         } else {
             k - 1
         };
-        let prev_x = if d == 0 {
-            0
-        } else {
-            v[(prev_k + off) as usize]
-        };
+        let prev_x = at(prev_k);
         let prev_y = prev_x - prev_k;
         while x > prev_x && y > prev_y {
             x -= 1;
@@ -125,6 +127,12 @@ fn backtrack(
         }
         x = prev_x;
         y = prev_y;
+    }
+    // Round 0: the snake from (0, 0).
+    while x > 0 && y > 0 {
+        x -= 1;
+        y -= 1;
+        pairs.push((x as usize, y as usize));
     }
     pairs.reverse();
     pairs
@@ -228,6 +236,72 @@ mod tests {
         let h = diff(&old, &new);
         assert_eq!(h.len(), 2, "{h:?}");
         assert_eq!(h.iter().map(|h| h.new_len).sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn random_edits_rebuild_the_new_text_with_a_shortest_script() {
+        // A small deterministic generator (xorshift), so a failure names its seed.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let words = ["a", "b", "c", "d", "e"];
+        for case in 0..2_000 {
+            let old: Vec<&str> = (0..next(30)).map(|_| words[next(5) as usize]).collect();
+            let mut new = old.clone();
+            for _ in 0..next(8) {
+                match next(3) {
+                    0 if !new.is_empty() => {
+                        new.remove(next(new.len() as u64) as usize);
+                    }
+                    1 => new.insert(next(new.len() as u64 + 1) as usize, words[next(5) as usize]),
+                    _ if !new.is_empty() => {
+                        let i = next(new.len() as u64) as usize;
+                        new[i] = words[next(5) as usize];
+                    }
+                    _ => {}
+                }
+            }
+            let want: Vec<String> = new.iter().map(|s| s.to_string()).collect();
+            assert_eq!(apply(&old, &new), want, "case {case}: {old:?} -> {new:?}");
+            // Shortest: as many removed plus added lines as outside a longest common subsequence.
+            let changed: usize = diff(&old, &new).iter().map(|h| h.old_len + h.new_len).sum();
+            let mut lcs = vec![vec![0usize; new.len() + 1]; old.len() + 1];
+            for i in (0..old.len()).rev() {
+                for j in (0..new.len()).rev() {
+                    lcs[i][j] = if old[i] == new[j] {
+                        lcs[i + 1][j + 1] + 1
+                    } else {
+                        lcs[i + 1][j].max(lcs[i][j + 1])
+                    };
+                }
+            }
+            assert_eq!(
+                changed,
+                old.len() + new.len() - 2 * lcs[0][0],
+                "case {case}"
+            );
+        }
+    }
+
+    #[test]
+    fn past_the_budget_the_middle_is_replaced_whole() {
+        // Every line differs: about 2 x 3,000 edits, far past the trace budget.
+        let old: Vec<String> = (0..3_000).map(|i| format!("old {i}")).collect();
+        let new: Vec<String> = (0..3_000).map(|i| format!("new {i}")).collect();
+        let h = diff(&old, &new);
+        assert_eq!(
+            h,
+            [Hunk {
+                old_at: 0,
+                old_len: 3_000,
+                new_at: 0,
+                new_len: 3_000
+            }]
+        );
     }
 
     #[test]

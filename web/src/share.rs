@@ -53,7 +53,7 @@ pub fn to_query(texts: &[String]) -> String {
         if text == default {
             continue;
         }
-        if field.repeatable {
+        if field.repeatable() {
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 parts.push(format!("{}={}", field.name, encode(line)));
             }
@@ -81,9 +81,11 @@ pub fn from_query(query: &str) -> State {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(key);
         let value = decode(value);
-        match FIELDS.iter().position(|f| f.name == key || f.flag == key) {
+        match trident_core::fields::field(&key)
+            .and_then(|f| FIELDS.iter().position(|g| g.name == f.name))
+        {
             Some(i) => {
-                if FIELDS[i].repeatable && from_url[i] {
+                if FIELDS[i].repeatable() && from_url[i] {
                     texts[i].push('\n');
                     texts[i].push_str(&value);
                 } else {

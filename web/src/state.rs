@@ -96,7 +96,7 @@ pub fn spec_of(texts: &[String]) -> (Spec, Vec<Diagnostic>) {
     let mut spec = Spec::default();
     let mut errors = Vec::new();
     for (field, text) in FIELDS.iter().zip(texts) {
-        let result = if field.repeatable {
+        let result = if field.repeatable() {
             spec.env.clear();
             text.lines()
                 .filter(|l| !l.trim().is_empty())
@@ -222,6 +222,24 @@ mod tests {
         let s = s.reduce(Action::Set(index("base_port"), "abc".into()));
         assert!(s.diags_for("base_port").any(|d| d.code == "invalid-value"));
         assert_eq!(s.texts[index("base_port")], "abc", "the typed text stays");
+    }
+
+    #[test]
+    fn every_field_name_the_page_uses_exists() {
+        use crate::components::{app::BASIC, field::SLIDERS};
+        let exists = |name: &str| FIELDS.iter().any(|f| f.name == name);
+        for name in BASIC.iter().chain(SLIDERS.iter().map(|s| &s.0)) {
+            assert!(exists(name), "the page names {name}, which is no field");
+        }
+        for p in PRESETS {
+            for (name, _) in p.values {
+                assert!(
+                    exists(name),
+                    "preset {} sets {name}, which is no field",
+                    p.name
+                );
+            }
+        }
     }
 
     #[test]

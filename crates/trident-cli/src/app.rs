@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use anstream::{eprintln, println};
 use anstyle::{AnsiColor, Style};
 use clap::CommandFactory;
-use trident_core::{Diagnostic, Severity, Spec};
+use trident_core::{Diagnostic, RenderedFile, Severity, Spec};
 
 use crate::args::{CheckFormat, Cli, Cmd, Input, SpecFormat};
+use crate::write;
 
 /// Exit status for invalid input (spec errors, refused overwrite).
 const INVALID: u8 = 1;
@@ -227,75 +228,52 @@ fn generate(
         .iter()
         .filter(|f| only.as_deref().is_none_or(|o| o == f.name))
         .collect();
-    let Some(dir) = out else {
-        let mut stdout = io::stdout().lock();
-        for (i, f) in files.iter().enumerate() {
-            if only.is_none() {
-                let sep = if i == 0 { "" } else { "\n" };
-                writeln!(stdout, "{sep}==> {} <==", f.name).map_err(out_err)?;
-            }
-            stdout.write_all(f.contents.as_bytes()).map_err(out_err)?;
-        }
-        stdout.flush().map_err(out_err)?;
-        return Ok(ExitCode::SUCCESS);
-    };
+    match out {
+        None => print_files(&files, only.is_none()),
+        Some(dir) => write_files(&dir, &files, force),
+    }
+}
 
-    // Decide everything before touching the disk: which files change, and whether any
-    // differing file would be replaced without --force.
-    let mut plan = Vec::new();
-    let mut refused = Vec::new();
-    for f in &files {
-        let path = dir.join(f.name);
-        match fs::read(&path) {
-            Ok(old) if old == f.contents.as_bytes() => plan.push((path, f, false)),
-            Ok(_) if !force => refused.push(path),
-            Ok(_) => plan.push((path, f, true)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => plan.push((path, f, true)),
-            Err(e) => return Err(Error::Io(format!("cannot read {}", path.display()), e)),
+/// Prints the files to stdout, each under a `==> NAME <==` header when `headers`.
+fn print_files(files: &[&RenderedFile], headers: bool) -> Result<ExitCode, Error> {
+    let mut stdout = io::stdout().lock();
+    for (i, f) in files.iter().enumerate() {
+        if headers {
+            let sep = if i == 0 { "" } else { "\n" };
+            writeln!(stdout, "{sep}==> {} <==", f.name).map_err(out_err)?;
         }
+        stdout.write_all(f.contents.as_bytes()).map_err(out_err)?;
     }
-    if !refused.is_empty() {
-        let list: Vec<String> = refused.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::Refused(format!(
-            "{} already exist(s) with other content: {}\n  hint: compare with `trident generate --only NAME`, then pass --force to replace; nothing was written",
-            refused.len(),
-            list.join(", ")
-        )));
-    }
-    fs::create_dir_all(&dir)
-        .map_err(|e| Error::Io(format!("cannot create {}", dir.display()), e))?;
-    // Write every changed file to a temporary name first, then rename them all into place,
-    // so a failure while writing leaves the old files untouched.
-    let mut staged = Vec::new();
-    for (path, f, changed) in &plan {
-        if !changed {
-            continue;
+    stdout.flush().map_err(out_err)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the files into `dir`: all of them or none.
+fn write_files(dir: &Path, files: &[&RenderedFile], force: bool) -> Result<ExitCode, Error> {
+    // Decide everything before touching the disk, then write all or nothing.
+    let steps = match write::plan(dir, files, force) {
+        Ok(steps) => steps,
+        Err(write::Refusal::Differs(paths)) => {
+            let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Refused(format!(
+                "{} already exist(s) with other content: {}\n  hint: compare with `trident generate --only NAME`, then pass --force to replace; nothing was written",
+                paths.len(),
+                list.join(", ")
+            )));
         }
-        let tmp = dir.join(format!(".{}.trident-{}", f.name, std::process::id()));
-        let result = fs::File::create(&tmp).and_then(|mut file| {
-            file.write_all(f.contents.as_bytes())?;
-            file.sync_all()
-        });
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp);
-            for (t, _) in &staged {
-                let _ = fs::remove_file(t);
-            }
-            return Err(Error::Io(format!("cannot write {}", tmp.display()), e));
+        Err(write::Refusal::Unreadable(path, e)) => {
+            return Err(Error::Io(format!("cannot read {}", path.display()), e))
         }
-        staged.push((tmp, path.clone()));
-    }
-    for (tmp, path) in &staged {
-        fs::rename(tmp, path)
-            .map_err(|e| Error::Io(format!("cannot replace {}", path.display()), e))?;
-    }
-    for (path, _, changed) in &plan {
-        let what = if *changed { "wrote" } else { "unchanged" };
+    };
+    write::apply(dir, &steps)
+        .map_err(|e| Error::Io(format!("{}; nothing was changed", e.what), e.error))?;
+    for step in &steps {
+        let what = if step.changed { "wrote" } else { "unchanged" };
         eprintln!(
             "{}{what:>9}{} {}",
             DIM.render(),
             DIM.render_reset(),
-            path.display()
+            step.path.display()
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -7,7 +7,7 @@ use clap::{
     Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand, ValueEnum,
 };
 use trident_core::fields::Group;
-use trident_core::{Field, FIELDS};
+use trident_core::{Field, Kind, FIELDS};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -124,6 +124,21 @@ fn heading(group: Group) -> &'static str {
     }
 }
 
+/// A flag's help: the field's help, its choices and its default, as clap shows them. The
+/// values are parsed by the core (not clap), so its aliases and messages apply, and a default
+/// shown here does not override a spec file.
+fn help(f: &Field, default: &[String]) -> String {
+    let mut text = f.help.to_string();
+    if !f.choices.is_empty() && f.kind != Kind::Switch {
+        text.push_str(&format!(" [possible values: {}]", f.choices.join(", ")));
+    }
+    let default = default.join(",");
+    if !default.is_empty() {
+        text.push_str(&format!(" [default: {default}]"));
+    }
+    text
+}
+
 impl Args for Input {
     fn augment_args(cmd: Command) -> Command {
         let cmd = cmd.arg(
@@ -133,27 +148,21 @@ impl Args for Input {
                 .value_parser(clap::value_parser!(PathBuf))
                 .help("read the spec from a TOML or JSON file (- for stdin); flags override it"),
         );
-        FIELDS.iter().fold(cmd, |cmd, f| {
-            let mut arg = Arg::new(f.name)
-                .long(f.flag)
-                .value_name(f.value_name)
-                .help(f.help)
-                .help_heading(heading(f.group))
-                .allow_hyphen_values(true)
-                .action(if f.repeatable {
-                    ArgAction::Append
-                } else {
-                    ArgAction::Set
-                });
-            if !f.choices.is_empty() {
-                // Shown in help, but parsed by the core so its aliases and messages apply.
-                arg = arg.hide_possible_values(true).help(format!(
-                    "{} [{}]",
-                    f.help,
-                    f.choices.join("|")
-                ));
-            }
-            cmd.arg(arg)
+        let defaults = trident_core::fields::default_values();
+        FIELDS.iter().zip(defaults).fold(cmd, |cmd, (f, default)| {
+            cmd.arg(
+                Arg::new(f.name)
+                    .long(f.flag())
+                    .value_name(f.value_name)
+                    .help(help(f, default))
+                    .help_heading(heading(f.group))
+                    .allow_hyphen_values(true)
+                    .action(if f.repeatable() {
+                        ArgAction::Append
+                    } else {
+                        ArgAction::Set
+                    }),
+            )
         })
     }
 

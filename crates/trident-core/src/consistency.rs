@@ -10,7 +10,6 @@ use std::borrow::Cow;
 
 use crate::diag::Diagnostic;
 use crate::render::{RenderedFile, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
-use crate::spec::SocketKind;
 use crate::validate::ValidSpec;
 
 /// A program's `environment` pairs, borrowed from the file where no `%%` had to be undone.
@@ -161,128 +160,144 @@ fn split_env(env: &str) -> impl Iterator<Item = &str> {
 
 /// Every cross-file inconsistency between `valid` and the files rendered from it.
 pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
-    let spec = valid.spec();
     let rb = read_back(files);
-    let dirs = spec.dirs();
-    let host = crate::render::connect_host(spec);
-    let n = spec.replicas as usize;
+    let layout = valid.layout();
     let mut out = Vec::new();
-    let mut bad = |field: &str, message: String| {
-        out.push(Diagnostic::error(
-            "inconsistent-output",
-            field,
-            message,
-            "this is a bug in Trident; please report it with the spec",
-        ));
-    };
-    // Replica index of a program name: `prefix` + K, K < n, written without leading zeros.
-    let replica_of = |name: &str| -> Option<usize> {
-        let digits = name.strip_prefix(spec.program_prefix.as_str())?;
-        let k: usize = digits.parse().ok()?;
-        (k < n && (digits == "0" || !digits.starts_with('0'))).then_some(k)
-    };
-    // Replica index an endpoint belongs to: TCP `host:port`, or unix `.../pK.sock`.
-    let endpoint_of = |endpoint: &str| -> Option<usize> {
-        match spec.socket {
-            SocketKind::Tcp => {
-                let port: u32 = endpoint
-                    .strip_prefix(host.as_str())?
-                    .strip_prefix(':')?
-                    .parse()
-                    .ok()?;
-                let k = port.checked_sub(spec.base_port)? as usize;
-                (k < n).then_some(k)
-            }
-            SocketKind::Unix => {
-                let name = endpoint
-                    .strip_prefix(dirs.run.as_str())?
-                    .strip_prefix('/')?
-                    .strip_suffix(".sock")?;
-                replica_of(name)
-            }
-        }
-    };
-    let var = match spec.socket {
-        SocketKind::Tcp => "S_PORT",
-        SocketKind::Unix => "S_SOCKET",
-    };
+    programs_are_the_replicas_and_nginx(valid, &rb, &mut out);
+    every_replica_sets_what_uwsgi_reads(layout, &rb, &mut out);
+    every_replica_listens_on_its_own_socket(layout, &rb, &mut out);
+    upstream_lists_each_replica_once(layout, &rb, &mut out);
+    pid_files_and_sockets_are_unique(layout, &rb, &mut out);
+    out
+}
 
-    let mut programs = vec![false; n];
+fn bug(out: &mut Vec<Diagnostic>, field: &str, message: String) {
+    out.push(Diagnostic::error(
+        "inconsistent-output",
+        field,
+        message,
+        "this is a bug in Trident; please report it with the spec",
+    ));
+}
+
+/// The replica programs, each once, and nginx's program once.
+fn programs_are_the_replicas_and_nginx(
+    valid: &ValidSpec,
+    rb: &Readback<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let layout = valid.layout();
+    let nginx_program = valid.spec().nginx_program.as_str();
+    let mut seen = vec![false; layout.replicas as usize];
     let mut nginx_programs = 0;
-    for (name, env) in &rb.programs {
-        if *name == spec.nginx_program {
+    for (name, _) in &rb.programs {
+        if *name == nginx_program {
             nginx_programs += 1;
-            continue;
-        }
-        let Some(k) = replica_of(name) else {
-            bad(
+        } else if let Some(k) = layout.replica_of_program(name) {
+            if std::mem::replace(&mut seen[k as usize], true) {
+                bug(out, "replicas", format!("[program:{name}] appears twice"));
+            }
+        } else {
+            bug(
+                out,
                 "replicas",
                 format!("[program:{name}] is neither a replica nor nginx"),
             );
-            continue;
-        };
-        if std::mem::replace(&mut programs[k], true) {
-            bad("replicas", format!("[program:{name}] appears twice"));
         }
+    }
+    if let Some(k) = seen.iter().position(|seen| !seen) {
+        bug(
+            out,
+            "replicas",
+            format!(
+                "supervisord.conf has no [program:{}]",
+                layout.program(k as u32)
+            ),
+        );
+    }
+    if nginx_programs != 1 {
+        bug(
+            out,
+            "nginx_program",
+            format!("supervisord.conf has {nginx_programs} [program:{nginx_program}]"),
+        );
+    }
+}
+
+/// The replica programs: name and environment, skipping nginx's.
+fn replica_programs<'r, 'a>(
+    layout: &'r crate::Layout,
+    rb: &'r Readback<'a>,
+) -> impl Iterator<Item = (&'a str, u32, &'r Env<'a>)> + 'r {
+    rb.programs
+        .iter()
+        .filter_map(|(name, env)| Some((*name, layout.replica_of_program(name)?, env)))
+}
+
+/// Every `$(VAR)` webapp.ini reads is in every replica's environment.
+fn every_replica_sets_what_uwsgi_reads(
+    layout: &crate::Layout,
+    rb: &Readback<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (name, _, env) in replica_programs(layout, rb) {
         for v in &rb.ini_vars {
             if env_get(env, v).is_none() {
-                bad(
+                bug(
+                    out,
                     "env",
                     format!("webapp.ini reads $({v}) but [program:{name}] does not set it"),
                 );
             }
         }
-        let own = env_get(env, var).and_then(|value| match spec.socket {
-            SocketKind::Tcp => value
-                .parse::<u32>()
-                .ok()
-                .and_then(|p| p.checked_sub(spec.base_port))
-                .map(|k| k as usize),
-            SocketKind::Unix => endpoint_of(value),
-        });
+    }
+}
+
+/// Replica K's port or socket variable names replica K's socket.
+fn every_replica_listens_on_its_own_socket(
+    layout: &crate::Layout,
+    rb: &Readback<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let var = layout.replica_var();
+    for (name, k, env) in replica_programs(layout, rb) {
+        let own = env_get(env, var).and_then(|value| layout.replica_of_value(value));
         if own != Some(k) {
-            bad(
+            bug(
+                out,
                 "replicas",
                 format!("[program:{name}] does not set its own {var}"),
             );
         }
     }
-    if let Some(k) = programs.iter().position(|seen| !seen) {
-        bad(
-            "replicas",
-            format!(
-                "supervisord.conf has no [program:{}]",
-                spec.program(k as u32)
-            ),
-        );
-    }
-    if nginx_programs != 1 {
-        bad(
-            "nginx_program",
-            format!(
-                "supervisord.conf has {nginx_programs} [program:{}]",
-                spec.nginx_program
-            ),
-        );
-    }
+}
 
-    let mut servers = vec![false; n];
+/// Each upstream server is one replica's socket, and every replica has one.
+fn upstream_lists_each_replica_once(
+    layout: &crate::Layout,
+    rb: &Readback<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let n = layout.replicas as usize;
+    let mut seen = vec![false; n];
     for server in &rb.upstream_servers {
-        let endpoint = server.strip_prefix("unix:").unwrap_or(server);
-        match endpoint_of(endpoint) {
-            None => bad(
+        match layout.replica_of_endpoint(server) {
+            None => bug(
+                out,
                 "replicas",
                 format!("upstream server {server} is no replica's socket"),
             ),
-            Some(k) if std::mem::replace(&mut servers[k], true) => bad(
+            Some(k) if std::mem::replace(&mut seen[k as usize], true) => bug(
+                out,
                 "replicas",
                 format!("upstream server {server} appears twice"),
             ),
             Some(_) => {}
         }
     }
-    if rb.upstream_servers.len() != n || servers.iter().any(|seen| !seen) {
-        bad(
+    if rb.upstream_servers.len() != n || seen.iter().any(|seen| !seen) {
+        bug(
+            out,
             "replicas",
             format!(
                 "the upstream does not list each of the {n} replicas exactly once ({} servers)",
@@ -290,15 +305,22 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
             ),
         );
     }
+}
 
+/// No two files share a pid file, and no pid file is a replica's socket.
+fn pid_files_and_sockets_are_unique(
+    layout: &crate::Layout,
+    rb: &Readback<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let pids = &rb.pid_files;
     let clash = pids.iter().enumerate().any(|(i, p)| pids[..i].contains(p))
-        || pids.iter().any(|p| endpoint_of(p).is_some());
+        || pids.iter().any(|p| layout.replica_of_value(p).is_some());
     if clash {
-        bad(
+        bug(
+            out,
             "run_dir",
             "two files share a pid file or socket path".into(),
         );
     }
-    out
 }

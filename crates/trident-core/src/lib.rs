@@ -13,17 +13,19 @@
 pub mod consistency;
 mod diag;
 pub mod fields;
+pub mod layout;
 mod render;
 mod spec;
 mod validate;
 
 pub use diag::{errors_first, Diagnostic, Severity};
-pub use fields::{Field, FIELDS};
+pub use fields::{Field, Kind, FIELDS};
+pub use layout::{Dirs, Layout};
 pub use render::{
     render, reproduce_command, shell_quote, RenderedFile, FILE_NAMES, NGINX_CONF, SUPERVISORD_CONF,
     UWSGI_INI, VERSION,
 };
-pub use spec::{Balance, Dirs, NextUpstream, SocketKind, Spec};
+pub use spec::{Balance, NextUpstream, SocketKind, Spec};
 pub use validate::{counts, validate, ValidSpec, MAX_REPLICAS};
 
 /// The rendered files, and the warnings that came with a valid spec.

@@ -2,322 +2,240 @@
 //!
 //! A [`Spec`] is plain data that serde fills from TOML, JSON or URL pairs; it may hold any
 //! value, valid or not. [`crate::validate`] turns it into a [`crate::ValidSpec`].
+//!
+//! Each field is declared once, in the [`spec!`] invocation below: its type, default, help,
+//! label, placeholder and group. The macro writes the struct, its `Default` and the field
+//! table ([`crate::FIELDS`]) the CLI, the share links, the page and the README read.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Everything Trident needs to render `supervisord.conf`, `webapp.ini` and `nginx.conf`.
-///
-/// `Default` is the seed's deployment (3 replicas from port 8080, `app.wsgi:application`,
-/// upstream `triple`, programs `p0..p2` and `ngx`) with the fixes the real servers demanded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Spec {
-    /// Number of uWSGI instances (supervisord programs `p0..p{N-1}`).
-    pub replicas: u32,
-    /// TCP port of the first replica; replica K listens on `base_port + K`.
-    pub base_port: u32,
-    /// How nginx reaches the replicas: TCP ports or unix sockets in `run_dir`.
-    pub socket: SocketKind,
-    /// Address the uWSGI TCP sockets bind to. Keep it loopback: the uwsgi protocol has no
-    /// authentication and lets a client choose what to run.
-    pub bind: String,
-    /// Port nginx listens on.
-    pub listen: u32,
-    /// Address nginx listens on (`0.0.0.0` to serve other hosts).
-    pub listen_address: String,
-    /// nginx `server_name`: one or more host names separated by spaces (`_` matches any).
-    pub server_name: String,
-    /// Root directory of the deployment; the other directories default to folders in it.
-    pub home: String,
-    /// Directory of the Python code (uWSGI `chdir`); default `HOME/app`.
-    pub app_dir: Option<String>,
-    /// Directory holding the three generated files; default `HOME/etc`.
-    pub conf_dir: Option<String>,
-    /// Directory for pid files, sockets and nginx temp files; default `HOME/run`.
-    pub run_dir: Option<String>,
-    /// Directory for logs; default `HOME/log`.
-    pub log_dir: Option<String>,
-    /// WSGI entry point as `dotted.module:callable`.
-    pub module: String,
-    /// uWSGI worker processes per replica.
-    pub workers: u32,
-    /// Threads per uWSGI worker.
-    pub threads: u32,
-    /// Recycle a worker after this many requests (0 = never).
-    pub max_requests: u32,
-    /// Run the uWSGI master process (needed for `max-requests`, `harakiri` and clean stops).
-    pub master: bool,
-    /// Remove uWSGI sockets and pid files at exit.
-    pub vacuum: bool,
-    /// `LANG` for the app. `C.UTF-8` exists on every Debian image; quotes are not stripped by
-    /// uWSGI, so none are written.
-    pub lang: String,
-    /// Seconds after which uWSGI kills a worker stuck in one request (0 = off).
-    pub harakiri: u32,
-    /// uWSGI `listen` backlog per replica; unset keeps uWSGI's default of 100.
-    pub listen_backlog: Option<u32>,
-    /// Load uWSGI's `python3` plugin (Debian's plugin-based uwsgi needs it; pip's does not).
-    pub python_plugin: bool,
-    /// Absolute path of the uwsgi binary (supervisord looks commands up in its own PATH).
-    pub uwsgi_bin: String,
-    /// Absolute path of the nginx binary (`/usr/sbin` is not on a normal user's PATH).
-    pub nginx_bin: String,
-    /// Name of the nginx upstream block.
-    pub upstream: String,
-    /// Prefix of the replica program names in supervisord (`p` gives `p0`, `p1`, ...).
-    pub program_prefix: String,
-    /// supervisord program name of nginx.
-    pub nginx_program: String,
-    /// nginx load-balancing method.
-    pub balance: Balance,
-    /// Failed attempts within `fail_timeout` before nginx marks a replica down (0 = never).
-    pub max_fails: u32,
-    /// Seconds in which `max_fails` count, and for which a failed replica is skipped.
-    pub fail_timeout: u32,
-    /// Most connections nginx opens to one replica at once (0 = unlimited).
-    pub max_conns: u32,
-    /// When nginx retries a request on the next replica (`uwsgi_next_upstream`).
-    pub next_upstream: Vec<NextUpstream>,
-    /// Seconds nginx waits to connect to a replica (`uwsgi_connect_timeout`, at most 75).
-    pub connect_timeout: u32,
-    /// Seconds nginx waits for a replica's answer (`uwsgi_read_timeout`).
-    pub read_timeout: u32,
-    /// Seconds nginx's start waits for every replica's socket to accept (0 = start at once).
-    pub wait_for_backends: u32,
-    /// URL prefix nginx serves from `static_dir` without uWSGI, such as `/static/`.
-    pub static_url: Option<String>,
-    /// Directory behind `static_url`; default `APP_DIR/static`.
-    pub static_dir: Option<String>,
-    /// Extra environment variables for every replica.
-    pub env: BTreeMap<String, String>,
-}
+use crate::fields::{Field, Group, Value};
 
-impl Default for Spec {
-    fn default() -> Self {
-        Spec {
-            replicas: 3,
-            base_port: 8080,
-            socket: SocketKind::Tcp,
-            bind: "127.0.0.1".into(),
-            listen: 8000,
-            listen_address: "127.0.0.1".into(),
-            server_name: "_".into(),
-            home: "/srv/webapp".into(),
-            app_dir: None,
-            conf_dir: None,
-            run_dir: None,
-            log_dir: None,
-            module: "app.wsgi:application".into(),
-            workers: 2,
-            threads: 2,
-            max_requests: 5000,
-            master: true,
-            vacuum: true,
-            lang: "C.UTF-8".into(),
-            harakiri: 0,
-            listen_backlog: None,
-            python_plugin: true,
-            uwsgi_bin: "/usr/bin/uwsgi".into(),
-            nginx_bin: "/usr/sbin/nginx".into(),
-            upstream: "triple".into(),
-            program_prefix: "p".into(),
-            nginx_program: "ngx".into(),
-            balance: Balance::LeastConn,
-            max_fails: 1,
-            fail_timeout: 10,
-            max_conns: 0,
-            next_upstream: vec![NextUpstream::Error, NextUpstream::Timeout],
-            connect_timeout: 60,
-            read_timeout: 60,
-            wait_for_backends: 10,
-            static_url: None,
-            static_dir: None,
-            env: BTreeMap::new(),
+/// Declares every spec field once: `name: Type = default, Group, "Label", "PLACEHOLDER",
+/// "help";`. Writes `Spec`, `impl Default for Spec` and `FIELDS` (in declaration order).
+macro_rules! spec {
+    ($($name:ident: $ty:ty = $default:expr, $group:ident, $label:literal, $value_name:literal, $help:literal;)*) => {
+        /// Everything Trident needs to render `supervisord.conf`, `webapp.ini` and
+        /// `nginx.conf`.
+        ///
+        /// `Default` is the seed's deployment (3 replicas from port 8080,
+        /// `app.wsgi:application`, upstream `triple`, programs `p0..p2` and `ngx`) with the
+        /// fixes the real servers demanded.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct Spec {
+            $(#[doc = $help] pub $name: $ty,)*
         }
-    }
-}
 
-/// How nginx talks to the replicas.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SocketKind {
-    /// `bind:base_port+K`.
-    Tcp,
-    /// `run_dir/pK.sock`.
-    Unix,
-}
-
-/// nginx's load-balancing methods, spelled as nginx spells them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Balance {
-    /// nginx's default: each replica in turn, blind to how busy it is.
-    #[serde(alias = "round-robin", alias = "rr")]
-    RoundRobin,
-    /// The replica with the fewest open connections: skips a replica busy with earlier
-    /// requests when clients are concurrent.
-    #[serde(alias = "least-conn")]
-    LeastConn,
-    /// The same client address always reaches the same replica.
-    #[serde(alias = "ip-hash")]
-    IpHash,
-    /// `random two least_conn`: two replicas at random, the less busy one wins.
-    #[serde(alias = "random-two-least-conn", alias = "random_two")]
-    RandomTwoLeastConn,
-}
-
-/// Conditions of `uwsgi_next_upstream`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NextUpstream {
-    /// Connection refused or reset before the answer started.
-    Error,
-    /// Connect or read timeout.
-    Timeout,
-    /// The replica answered garbage.
-    InvalidHeader,
-    /// The replica answered 500.
-    #[serde(rename = "http_500")]
-    Http500,
-    /// The replica answered 503.
-    #[serde(rename = "http_503")]
-    Http503,
-    /// The replica answered 403.
-    #[serde(rename = "http_403")]
-    Http403,
-    /// The replica answered 404.
-    #[serde(rename = "http_404")]
-    Http404,
-    /// The replica answered 429.
-    #[serde(rename = "http_429")]
-    Http429,
-    /// Also retry POST, LOCK, PATCH: such a request may run twice.
-    NonIdempotent,
-    /// Never retry.
-    Off,
-}
-
-impl SocketKind {
-    /// Every variant, in display order.
-    pub const ALL: &'static [SocketKind] = &[SocketKind::Tcp, SocketKind::Unix];
-    /// The spelling used in specs, flags and URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SocketKind::Tcp => "tcp",
-            SocketKind::Unix => "unix",
+        impl Default for Spec {
+            fn default() -> Self {
+                Spec { $($name: $default,)* }
+            }
         }
-    }
+
+        /// Every spec field, in the order help and UIs show them.
+        pub static FIELDS: &[Field] = &[
+            $(Field {
+                name: stringify!($name),
+                label: $label,
+                value_name: $value_name,
+                help: $help,
+                group: Group::$group,
+                kind: <$ty as Value>::KIND,
+                choices: <$ty as Value>::CHOICES,
+                get: |s| Value::texts(&s.$name),
+                set: |s, t| Value::set_text(&mut s.$name, t),
+            },)*
+        ];
+    };
 }
 
-impl Balance {
-    /// Every variant, in display order.
-    pub const ALL: &'static [Balance] = &[
-        Balance::LeastConn,
-        Balance::RoundRobin,
-        Balance::IpHash,
-        Balance::RandomTwoLeastConn,
-    ];
-    /// The spelling used in specs, flags and URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Balance::RoundRobin => "round_robin",
-            Balance::LeastConn => "least_conn",
-            Balance::IpHash => "ip_hash",
-            Balance::RandomTwoLeastConn => "random_two_least_conn",
+spec! {
+    replicas: u32 = 3, Basics, "Replicas", "N",
+        "number of uWSGI instances";
+    base_port: u32 = 8080, Basics, "Base port", "PORT",
+        "port of the first replica; replica K uses BASE_PORT+K";
+    listen: u32 = 8000, Basics, "Listen port", "PORT",
+        "port nginx listens on";
+    listen_address: String = "127.0.0.1".into(), Basics, "Listen address", "ADDR",
+        "address nginx listens on (0.0.0.0 to serve other hosts)";
+    server_name: String = "_".into(), Basics, "Server name", "NAMES",
+        "nginx server_name, names separated by spaces (_ matches any)";
+    module: String = "app.wsgi:application".into(), Basics, "Module", "MODULE:CALLABLE",
+        "WSGI entry point, e.g. app.wsgi:application";
+    workers: u32 = 2, Basics, "Workers", "N",
+        "uWSGI worker processes per replica";
+    threads: u32 = 2, Basics, "Threads", "N",
+        "threads per uWSGI worker";
+    socket: SocketKind = SocketKind::Tcp, Basics, "Socket", "KIND",
+        "how nginx reaches the replicas: tcp ports or unix sockets in RUN_DIR";
+    balance: Balance = Balance::LeastConn, Failover, "Load balancing", "METHOD",
+        "nginx load balancing method";
+    home: String = "/srv/webapp".into(), Paths, "Home directory", "DIR",
+        "root directory of the deployment";
+    app_dir: Option<String> = None, Paths, "App directory", "DIR",
+        "directory of the Python code [default: HOME/app]";
+    conf_dir: Option<String> = None, Paths, "Config directory", "DIR",
+        "directory of the generated files [default: HOME/etc]";
+    run_dir: Option<String> = None, Paths, "Run directory", "DIR",
+        "pid files, sockets, nginx temp files [default: HOME/run]";
+    log_dir: Option<String> = None, Paths, "Log directory", "DIR",
+        "log files [default: HOME/log]";
+    static_url: Option<String> = None, Paths, "Static URL", "URL",
+        "URL prefix nginx serves from STATIC_DIR, e.g. /static/ [default: off]";
+    static_dir: Option<String> = None, Paths, "Static directory", "DIR",
+        "directory behind STATIC_URL [default: APP_DIR/static]";
+    uwsgi_bin: String = "/usr/bin/uwsgi".into(), Paths, "uwsgi binary", "PATH",
+        "absolute path of uwsgi";
+    nginx_bin: String = "/usr/sbin/nginx".into(), Paths, "nginx binary", "PATH",
+        "absolute path of nginx";
+    bind: String = "127.0.0.1".into(), Uwsgi, "uWSGI bind address", "ADDR",
+        "address the uWSGI TCP sockets bind to (keep it loopback)";
+    max_requests: u32 = 5000, Uwsgi, "Max requests", "N",
+        "recycle a worker after N requests (0 = never)";
+    harakiri: u32 = 0, Uwsgi, "Harakiri", "SECS",
+        "kill a worker stuck in one request this long (0 = off)";
+    listen_backlog: Option<u32> = None, Uwsgi, "Listen backlog", "N",
+        "uWSGI listen backlog per replica [default: uWSGI's 100]";
+    master: bool = true, Uwsgi, "Master process", "BOOL",
+        "run the uWSGI master process";
+    vacuum: bool = true, Uwsgi, "Vacuum", "BOOL",
+        "remove uWSGI sockets at exit";
+    python_plugin: bool = true, Uwsgi, "Python 3 plugin", "BOOL",
+        "load uWSGI's python3 plugin (Debian's uwsgi needs it, pip's does not)";
+    lang: String = "C.UTF-8".into(), Uwsgi, "LANG", "LOCALE",
+        "LANG for the app";
+    env: BTreeMap<String, String> = BTreeMap::new(), Uwsgi, "Environment", "KEY=VALUE",
+        "extra environment variable for every replica (repeatable)";
+    max_fails: u32 = 1, Failover, "Max fails", "N",
+        "failures within FAIL_TIMEOUT before nginx skips a replica (0 = never)";
+    fail_timeout: u32 = 10, Failover, "Fail timeout", "SECS",
+        "window for MAX_FAILS, and how long a failed replica is skipped";
+    max_conns: u32 = 0, Failover, "Max connections", "N",
+        "most connections nginx opens to one replica (0 = unlimited)";
+    next_upstream: Vec<NextUpstream> = vec![NextUpstream::Error, NextUpstream::Timeout], Failover,
+        "Next upstream", "LIST",
+        "when nginx retries on the next replica, comma-separated";
+    connect_timeout: u32 = 60, Failover, "Connect timeout", "SECS",
+        "uwsgi_connect_timeout (at most 75)";
+    read_timeout: u32 = 60, Failover, "Read timeout", "SECS",
+        "uwsgi_read_timeout: how long nginx waits for an answer";
+    wait_for_backends: u32 = 10, Failover, "Wait for backends", "SECS",
+        "nginx starts once every replica accepts, waiting at most this long (0 = at once)";
+    upstream: String = "triple".into(), Names, "Upstream name", "NAME",
+        "name of the nginx upstream block";
+    program_prefix: String = "p".into(), Names, "Program prefix", "PREFIX",
+        "prefix of the replica program names (p gives p0, p1, ...)";
+    nginx_program: String = "ngx".into(), Names, "nginx program name", "NAME",
+        "supervisord program name of nginx";
+}
+
+/// Declares an enumeration of spellings once: the variants, their canonical spelling and
+/// aliases. Writes the enum, `ALL`, `NAMES`, `as_str`, `parse` and the serde conversions,
+/// so specs, flags, share links and the page accept exactly the same words.
+macro_rules! choices {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident = $spelling:literal $(| $alias:literal)*,)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "&'static str")]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant,)*
         }
-    }
-    /// Parses nginx's own spellings, with `-` or `_`, plus `rr` and `random`.
-    pub fn parse(s: &str) -> Option<Balance> {
-        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "round_robin" | "rr" | "roundrobin" => Some(Balance::RoundRobin),
-            "least_conn" => Some(Balance::LeastConn),
-            "ip_hash" => Some(Balance::IpHash),
-            "random_two_least_conn" | "random_two" | "random" => Some(Balance::RandomTwoLeastConn),
-            _ => None,
+
+        impl $name {
+            /// Every variant, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            /// The spelling of every variant, in display order.
+            pub const NAMES: &'static [&'static str] = &[$($spelling,)*];
+
+            /// The spelling used in specs, flags, URLs and the rendered files.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $spelling,)*
+                }
+            }
+
+            /// Parses a spelling or an alias, in any case, with `-` for `_`.
+            pub fn parse(text: &str) -> Option<$name> {
+                let word = text.trim().to_ascii_lowercase().replace('-', "_");
+                match word.as_str() {
+                    $($spelling $(| $alias)* => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// What to say when a word is none of the spellings.
+            pub fn hint() -> String {
+                format!("give one of: {} (- works as _)", Self::NAMES.join(", "))
+            }
         }
-    }
-}
 
-impl NextUpstream {
-    /// Every variant, in nginx's documentation order.
-    pub const ALL: &'static [NextUpstream] = &[
-        NextUpstream::Error,
-        NextUpstream::Timeout,
-        NextUpstream::InvalidHeader,
-        NextUpstream::Http500,
-        NextUpstream::Http503,
-        NextUpstream::Http403,
-        NextUpstream::Http404,
-        NextUpstream::Http429,
-        NextUpstream::NonIdempotent,
-        NextUpstream::Off,
-    ];
-    /// nginx's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NextUpstream::Error => "error",
-            NextUpstream::Timeout => "timeout",
-            NextUpstream::InvalidHeader => "invalid_header",
-            NextUpstream::Http500 => "http_500",
-            NextUpstream::Http503 => "http_503",
-            NextUpstream::Http403 => "http_403",
-            NextUpstream::Http404 => "http_404",
-            NextUpstream::Http429 => "http_429",
-            NextUpstream::NonIdempotent => "non_idempotent",
-            NextUpstream::Off => "off",
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(text: String) -> Result<Self, String> {
+                $name::parse(&text).ok_or_else(|| format!("{:?} is not accepted; {}", text, $name::hint()))
+            }
         }
-    }
-}
 
-/// The directories a spec resolves to, with `HOME/...` defaults applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dirs {
-    /// uWSGI `chdir` and supervisord `directory`.
-    pub app: String,
-    /// Where the generated files live.
-    pub conf: String,
-    /// Pid files, sockets, nginx temp paths.
-    pub run: String,
-    /// Logs.
-    pub log: String,
-    /// Directory behind `static_url`, if static files are served.
-    pub static_files: Option<String>,
-}
-
-impl Spec {
-    /// Resolves the directory fields against `home`.
-    pub fn dirs(&self) -> Dirs {
-        let under = |own: &Option<String>, name: &str| match own {
-            Some(dir) => dir.clone(),
-            None => join(&self.home, name),
-        };
-        let app = under(&self.app_dir, "app");
-        let static_files = self.static_url.as_ref().map(|_| match &self.static_dir {
-            Some(dir) => dir.clone(),
-            None => join(&app, "static"),
-        });
-        Dirs {
-            conf: under(&self.conf_dir, "etc"),
-            run: under(&self.run_dir, "run"),
-            log: under(&self.log_dir, "log"),
-            app,
-            static_files,
+        impl From<$name> for &'static str {
+            fn from(value: $name) -> &'static str {
+                value.as_str()
+            }
         }
-    }
+    };
+}
 
-    /// supervisord program name of replica `k`.
-    pub fn program(&self, k: u32) -> String {
-        format!("{}{k}", self.program_prefix)
+choices! {
+    /// How nginx talks to the replicas.
+    pub enum SocketKind {
+        /// `bind:base_port+K`.
+        Tcp = "tcp",
+        /// `run_dir/pK.sock`.
+        Unix = "unix",
     }
 }
 
-/// Joins an absolute directory and a relative name without doubling `/`.
-pub(crate) fn join(dir: &str, name: &str) -> String {
-    if dir.ends_with('/') {
-        format!("{dir}{name}")
-    } else {
-        format!("{dir}/{name}")
+choices! {
+    /// nginx's load-balancing methods, spelled as nginx spells them.
+    pub enum Balance {
+        /// The replica with the fewest open connections: skips a replica busy with earlier
+        /// requests when clients are concurrent.
+        LeastConn = "least_conn",
+        /// nginx's default: each replica in turn, blind to how busy it is.
+        RoundRobin = "round_robin" | "rr" | "roundrobin",
+        /// The same client address always reaches the same replica.
+        IpHash = "ip_hash",
+        /// `random two least_conn`: two replicas at random, the less busy one wins.
+        RandomTwoLeastConn = "random_two_least_conn" | "random_two" | "random",
+    }
+}
+
+choices! {
+    /// Conditions of `uwsgi_next_upstream`, in nginx's documentation order.
+    pub enum NextUpstream {
+        /// Connection refused or reset before the answer started.
+        Error = "error",
+        /// Connect or read timeout.
+        Timeout = "timeout",
+        /// The replica answered garbage.
+        InvalidHeader = "invalid_header",
+        /// The replica answered 500.
+        Http500 = "http_500",
+        /// The replica answered 503.
+        Http503 = "http_503",
+        /// The replica answered 403.
+        Http403 = "http_403",
+        /// The replica answered 404.
+        Http404 = "http_404",
+        /// The replica answered 429.
+        Http429 = "http_429",
+        /// Also retry POST, LOCK, PATCH: such a request may run twice.
+        NonIdempotent = "non_idempotent",
+        /// Never retry.
+        Off = "off",
     }
 }

@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::fields::quote_for_message;
+use crate::layout::{Layout, RESERVED_ENV, SUPERVISOR_SOCKET};
 use crate::spec::{Balance, NextUpstream, SocketKind, Spec};
 
 /// Most replicas a spec may ask for.
@@ -27,6 +28,7 @@ pub const MAX_UNIX_SOCKET_PATH: usize = 107;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidSpec {
     spec: Spec,
+    layout: Layout,
     warnings: Vec<Diagnostic>,
 }
 
@@ -34,6 +36,10 @@ impl ValidSpec {
     /// The validated spec.
     pub fn spec(&self) -> &Spec {
         &self.spec
+    }
+    /// Its directories, names and paths, resolved once.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
     }
     /// Warnings: the spec renders, but these deserve a look.
     pub fn warnings(&self) -> &[Diagnostic] {
@@ -44,26 +50,24 @@ impl ValidSpec {
 /// Checks every rule; returns the valid spec, or every diagnostic (errors and warnings) at once.
 pub fn validate(spec: &Spec) -> Result<ValidSpec, Vec<Diagnostic>> {
     let mut out = Vec::new();
-    check(spec, &mut out);
+    let layout = Layout::new(spec);
+    ports(spec, &mut out);
+    processes(spec, &mut out);
+    failover(spec, &mut out);
+    let names_ok = names(spec, &layout, &mut out);
+    paths(spec, &layout, names_ok, &mut out);
+    addresses(spec, &mut out);
+    texts(spec, &mut out);
     if out.iter().any(Diagnostic::is_error) {
         crate::diag::errors_first(&mut out);
         Err(out)
     } else {
         Ok(ValidSpec {
             spec: spec.clone(),
+            layout,
             warnings: out,
         })
     }
-}
-
-fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    ports(spec, out);
-    processes(spec, out);
-    failover(spec, out);
-    names(spec, out);
-    paths(spec, out);
-    addresses(spec, out);
-    texts(spec, out);
 }
 
 fn range(out: &mut Vec<Diagnostic>, field: &str, value: u32, lo: u32, hi: u32, why: &str) {
@@ -308,7 +312,9 @@ fn is_name(s: &str) -> bool {
         && s.len() <= 64
 }
 
-fn names(spec: &Spec, out: &mut Vec<Diagnostic>) {
+/// Returns whether the names nginx and supervisord read (upstream, program names) are usable.
+fn names(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) -> bool {
+    let mut ok = true;
     for (field, value, what) in [
         ("upstream", &spec.upstream, "an nginx upstream name"),
         (
@@ -323,6 +329,7 @@ fn names(spec: &Spec, out: &mut Vec<Diagnostic>) {
         ),
     ] {
         if !is_name(value) {
+            ok = false;
             out.push(Diagnostic::error(
                 "invalid-name",
                 field,
@@ -331,12 +338,7 @@ fn names(spec: &Spec, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    if let Some(k) = spec
-        .nginx_program
-        .strip_prefix(spec.program_prefix.as_str())
-        .and_then(|rest| rest.parse::<u32>().ok().filter(|k| rest == k.to_string()))
-        .filter(|k| *k < spec.replicas)
-    {
+    if let Some(k) = layout.replica_of_program(&spec.nginx_program) {
         out.push(Diagnostic::error(
             "duplicate-program",
             "nginx_program",
@@ -377,6 +379,7 @@ fn names(spec: &Spec, out: &mut Vec<Diagnostic>) {
             "give a locale such as C.UTF-8, without quotes (uWSGI would keep them)",
         ));
     }
+    ok
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -454,7 +457,7 @@ fn path_problem(path: &str) -> Option<String> {
     None
 }
 
-fn paths(spec: &Spec, out: &mut Vec<Diagnostic>) {
+fn paths(spec: &Spec, layout: &Layout, names_ok: bool, out: &mut Vec<Diagnostic>) {
     let mut bad = |field: &str, value: &str| {
         if let Some(why) = path_problem(value) {
             out.push(Diagnostic::error(
@@ -516,35 +519,70 @@ fn paths(spec: &Spec, out: &mut Vec<Diagnostic>) {
             "set static_url, e.g. /static/",
         ));
     }
-    if any_bad {
+    if !any_bad && names_ok {
+        socket_paths(spec, layout, out);
+    }
+}
+
+/// Unix socket paths must fit `sun_path`. Blames the field that makes a path long: the run
+/// directory (or home, when the run directory is its default) for supervisord's socket, the
+/// program prefix when shortening it alone fixes a replica's socket.
+fn socket_paths(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
+    let run_field = if spec.run_dir.is_some() {
+        "run_dir"
+    } else {
+        "home"
+    };
+    let too_long = |path: &str| {
+        format!(
+            "the unix socket {} is {} bytes; Linux allows {MAX_UNIX_SOCKET_PATH}",
+            quote_for_message(path),
+            path.len()
+        )
+    };
+    let run = &layout.dirs.run;
+    let sup = layout.supervisor_socket();
+    if sup.len() > MAX_UNIX_SOCKET_PATH {
+        out.push(Diagnostic::error(
+            "socket-path-too-long",
+            run_field,
+            too_long(&sup),
+            format!(
+                "use a run directory of at most {} bytes (set run_dir, or shorten home)",
+                MAX_UNIX_SOCKET_PATH.saturating_sub(SUPERVISOR_SOCKET.len() + 1)
+            ),
+        ));
         return;
     }
-    let dirs = spec.dirs();
-    let mut sockets = vec![("run_dir", format!("{}/supervisor.sock", dirs.run))];
-    if spec.socket == SocketKind::Unix {
-        let last = spec.replicas.clamp(1, MAX_REPLICAS) - 1;
-        sockets.push((
-            "run_dir",
-            format!("{}/{}.sock", dirs.run, spec.program(last)),
-        ));
+    if spec.socket != SocketKind::Unix {
+        return;
     }
-    for (field, path) in sockets {
-        if path.len() > MAX_UNIX_SOCKET_PATH {
-            out.push(Diagnostic::error(
-                "socket-path-too-long",
-                field,
-                format!(
-                    "the unix socket {} is {} bytes; Linux allows {MAX_UNIX_SOCKET_PATH}",
-                    quote_for_message(&path),
-                    path.len()
-                ),
-                format!(
-                    "shorten home or set run_dir to a path of at most {} bytes",
-                    dirs.run.len() - (path.len() - MAX_UNIX_SOCKET_PATH)
-                ),
-            ));
-            break;
-        }
+    let last = layout.socket_path(spec.replicas.clamp(1, MAX_REPLICAS) - 1);
+    let excess = last.len().saturating_sub(MAX_UNIX_SOCKET_PATH);
+    if excess == 0 {
+        return;
+    }
+    let prefix = spec.program_prefix.len();
+    if prefix > excess {
+        out.push(Diagnostic::error(
+            "socket-path-too-long",
+            "program_prefix",
+            too_long(&last),
+            format!(
+                "shorten program_prefix to at most {} characters, or use a shorter run directory",
+                prefix - excess
+            ),
+        ));
+    } else {
+        out.push(Diagnostic::error(
+            "socket-path-too-long",
+            run_field,
+            too_long(&last),
+            format!(
+                "use a run directory of at most {} bytes (set run_dir, or shorten home), or a shorter program_prefix",
+                run.len().saturating_sub(excess)
+            ),
+        ));
     }
 }
 
@@ -578,7 +616,6 @@ fn addresses(spec: &Spec, out: &mut Vec<Diagnostic>) {
 }
 
 fn texts(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    const RESERVED: &[&str] = &["S_PORT", "S_SOCKET", crate::render::WORKERS_VAR, "LANG"];
     for (key, value) in &spec.env {
         let field = format!("env.{key}");
         if !is_identifier(key) || key.len() > 128 {
@@ -597,16 +634,12 @@ fn texts(spec: &Spec, out: &mut Vec<Diagnostic>) {
             ));
             continue;
         }
-        if RESERVED.contains(&key.as_str()) {
+        if let Some((_, instead)) = RESERVED_ENV.iter().find(|(name, _)| name == key) {
             out.push(Diagnostic::error(
                 "reserved-env-name",
                 field.clone(),
                 format!("{key} is set by Trident itself"),
-                match key.as_str() {
-                    "LANG" => "set the lang field instead".to_string(),
-                    "WORKER_COUNT" => "set the workers field instead".to_string(),
-                    _ => format!("{key} tells each replica where to listen; rename your variable"),
-                },
+                *instead,
             ));
         }
         if let Some(why) = env_value_problem(value) {

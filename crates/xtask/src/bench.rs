@@ -186,6 +186,8 @@ fn web(out: &mut String) -> Result<(), String> {
     let (yew_only, with_core) = floors()?;
     let kb = |b: u64| format!("{:.1} KB", b as f64 / 1000.0);
     let _ = writeln!(out, "Where the bytes go: `bench/floor` is a Yew page with one slider, built with the same settings (wasm + JS, gzip -9; no CSS or HTML).\n\n| build | wasm + JS gzip |\n|---|---|\n| Yew, one slider | {} |\n| the same, rendering the three files with trident-core | {} |\n\nSo Yew costs {} and the core (validation with its messages, three renderers, the cross-file check, the field table) {} before any of the page's own features.\n", kb(yew_only), kb(with_core), kb(yew_only), kb(with_core - yew_only));
+    // Timings come from the instrumented build; the sizes above are the shipped page's.
+    crate::trunk_build(&["--features", "bench", "--dist", crate::BENCH_DIST])?;
     let text = output(
         cargo()
             .args([
@@ -196,7 +198,8 @@ fn web(out: &mut String) -> Result<(), String> {
                 "--example",
                 "web_bench",
             ])
-            .env("MOVES", "30"),
+            .env("MOVES", "30")
+            .env("TRIDENT_DIST", root().join(crate::BENCH_DIST)),
     )?;
     let _ = writeln!(out, "Measured in headless Chromium ({}) with `performance.now()` (`cargo run -p trident-e2e --example web_bench`): each input event goes to the Replicas number box, and an input counts as done when the last of the three panes has been patched.\n\n{text}", first_line("chromium", &["--version"]));
     Ok(())

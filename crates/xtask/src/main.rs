@@ -86,15 +86,25 @@ pub(crate) fn tool_path() -> String {
 
 /// `trunk build --release`, then the size table of dist/. Returns the table.
 pub fn web_build() -> Result<String, String> {
-    run(Command::new("trunk")
-        .args(["build", "--release"])
-        .current_dir(root())
-        .env("PATH", tool_path())
-        .env("TRUNK_SKIP_VERSION_CHECK", "true"))?;
+    trunk_build(&[])?;
     let table = sizes(&root().join("dist"))?;
     println!("{table}");
     Ok(table)
 }
+
+/// `trunk build --release` with extra arguments (another `--dist`, `--features`).
+pub fn trunk_build(extra: &[&str]) -> Result<(), String> {
+    run(Command::new("trunk")
+        .args(["build", "--release"])
+        .args(extra)
+        .current_dir(root())
+        .env("PATH", tool_path())
+        .env("TRUNK_SKIP_VERSION_CHECK", "true"))
+}
+
+/// Where `cargo xtask bench` builds the instrumented page (the `bench` feature: in-page
+/// timings) that `web_bench` and `web_profile` drive.
+pub const BENCH_DIST: &str = "target/dist-bench";
 
 /// Raw, gzip -9 and brotli sizes of every asset in `dist`, as a Markdown table.
 pub fn sizes(dist: &Path) -> Result<String, String> {
@@ -137,6 +147,7 @@ fn test(extra: &[String]) -> Result<(), String> {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--all-features",
         "--",
         "-D",
         "warnings",
@@ -181,8 +192,11 @@ fn serve(port: Option<&str>) -> Result<(), String> {
         .transpose()
         .map_err(|e| format!("bad port: {e}"))?
         .unwrap_or(8080);
-    let server = trident_e2e::static_server::StaticServer::start(&root().join("dist"), port)
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e} (pass another port: cargo xtask serve 8081)"))?;
+    let server = trident_static::StaticServer::start(&root().join("dist"), port).map_err(|e| {
+        format!(
+            "cannot listen on 127.0.0.1:{port}: {e} (pass another port: cargo xtask serve 8081)"
+        )
+    })?;
     println!("Trident playground: {}  (Ctrl+C to stop)", server.url());
     loop {
         std::thread::park();

@@ -2,16 +2,19 @@
 
 use std::rc::Rc;
 
-use trident_core::{reproduce_command, shell_quote, Diagnostic, FIELDS};
+use trident_core::{Diagnostic, FIELDS};
 use yew::prelude::*;
 
 use crate::components::field::{FieldControl, SLIDERS};
+use crate::components::golive::{Command, GoLive};
+use crate::components::header::Header;
 use crate::components::pane::Pane;
-use crate::state::{Action, PRESETS};
+use crate::components::status::{Notice, Status};
+use crate::state::Action;
 use crate::{browser, share, zip};
 
 /// Fields shown above the Advanced section, in this order.
-const BASIC: &[&str] = &[
+pub const BASIC: &[&str] = &[
     "replicas",
     "base_port",
     "listen",
@@ -71,25 +74,10 @@ pub fn app() -> Html {
         .iter()
         .any(|d| d.is_error() && !BASIC.contains(&d.top_field()));
     let (errors, warnings) = trident_core::counts(&state.diags);
-    let spec = &state.spec;
-    let dirs = spec.dirs();
-    let conf = |name: &str| shell_quote(&format!("{}/{name}", dirs.conf));
-    let command = format!(
-        "{} --out {}",
-        reproduce_command(spec),
-        shell_quote(&dirs.conf)
-    );
-    let go_live = format!(
-        "mkdir -p {app} {run} {log}\n{nginx} -t -p {run_slash} -c {nginx_conf}\nsupervisord -c {sup}\nsupervisorctl -c {sup} status",
-        app = shell_quote(&dirs.app),
-        run = shell_quote(&dirs.run),
-        log = shell_quote(&dirs.log),
-        nginx = shell_quote(&spec.nginx_bin),
-        run_slash = shell_quote(&format!("{}/", dirs.run)),
-        nginx_conf = conf("nginx.conf"),
-        sup = conf("supervisord.conf"),
-    );
-
+    let dispatch = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |action: Action, _| dispatcher.dispatch(action))
+    };
     let on_download_all = {
         let files = state.files.clone();
         Callback::from(move |_| {
@@ -104,29 +92,6 @@ pub fn app() -> Html {
             );
         })
     };
-    let share_state = use_state(|| "Copy share link");
-    let on_share = {
-        let share_state = share_state.clone();
-        let state = state.clone();
-        // The link is built on click, not on every render (renders follow every slider move).
-        Callback::from(move |_| {
-            let query = share::to_query(&state.texts);
-            let link = if query.is_empty() {
-                browser::address()
-            } else {
-                format!("{}?{query}", browser::address())
-            };
-            let share_state = share_state.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                share_state.set(if browser::copy(&link).await.is_ok() {
-                    "Link copied"
-                } else {
-                    "Copy the address bar"
-                });
-            });
-        })
-    };
-
     let footer = use_memo((), |_| {
         AttrValue::from(format!(
             "Trident {}. Everything runs in your browser; nothing is sent anywhere. Sliders cover {}; type any value in the boxes.",
@@ -141,23 +106,9 @@ pub fn app() -> Html {
 
     html! {
         <>
-        <header class="top">
-            <h1>{ "Trident" }</h1>
-            <p>{ "One spec, three matching files: supervisord.conf, uWSGI webapp.ini and nginx.conf for N replicas of a Python WSGI app." }</p>
-            <nav aria-label="Presets">
-                { for PRESETS.iter().map(|p| {
-                    let state = state.clone();
-                    html! { <button type="button" onclick={Callback::from(move |_| state.dispatch(Action::Preset(p)))}>{ p.name }</button> }
-                }) }
-                <button type="button" onclick={{ let s = state.clone(); Callback::from(move |_| s.dispatch(Action::Reset)) }}>{ "Reset to defaults" }</button>
-                <button type="button" onclick={on_share}>{ *share_state }</button>
-            </nav>
-        </header>
+        <Header dispatch={dispatch.clone()} texts={state.texts.clone()} />
         if let Some(notice) = &state.notice {
-            <div class="notice" role="status">
-                { notice }
-                <button type="button" onclick={{ let s = state.clone(); Callback::from(move |_| s.dispatch(Action::DismissNotice)) }}>{ "Dismiss" }</button>
-            </div>
+            <Notice text={AttrValue::from(notice.clone())} dispatch={dispatch.clone()} />
         }
         <main class="layout">
             <section class="controls" aria-label="Settings">
@@ -168,31 +119,15 @@ pub fn app() -> Html {
                 </details>
             </section>
             <section class="outputs" aria-label="Generated files">
-                <p class={classes!("status", state.stale.then_some("stale"))} role="status" aria-live="polite">
-                    if state.stale {
-                        { format!("{errors} error(s): the files below are out of date, from your last valid settings. Fix the marked fields to update them.") }
-                    } else if warnings > 0 {
-                        { format!("Valid, with {warnings} warning(s) beside the fields.") }
-                    } else {
-                        { "Valid." }
-                    }
-                </p>
-                <div class="box">
-                    <h2>{ "Command" }</h2>
-                    <pre class="command" aria-label="Equivalent trident command">{ &command }</pre>
-                </div>
+                <Status stale={state.stale} {errors} {warnings} />
+                <Command spec={state.spec.clone()} />
                 { for state.files.iter().map(|f| html! {
                     <Pane key={f.name} name={f.name} contents={AttrValue::from(f.contents.clone())} stale={state.stale} />
                 }) }
                 <div class="box">
                     <button type="button" onclick={on_download_all}>{ "Download all (.zip)" }</button>
                 </div>
-                <div class="box">
-                    <h2>{ "Go live" }</h2>
-                    <p>{ "Put the three files in the config directory, then create the directories supervisord will not create, check, and start:" }</p>
-                    <pre aria-label="Go-live commands">{ go_live }</pre>
-                    <p class="small">{ "A stopped or crashed replica costs no request. A slow one is avoided by least_conn when clients are concurrent. No setting rescues the one request already sent to a replica that hangs: it waits for the read timeout, then a GET may run twice and a POST gets 504. See the README for each option's cost." }</p>
-                </div>
+                <GoLive spec={state.spec.clone()} />
             </section>
         </main>
         <footer><p class="small">{ (*footer).clone() }</p></footer>

@@ -2,56 +2,11 @@
 
 use std::rc::Rc;
 
-use trident_core::{Diagnostic, Field, FIELDS};
+use trident_core::{Diagnostic, Field, Kind, FIELDS};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::browser;
-
-/// Visible label of a field (also its accessible name).
-pub fn label(name: &str) -> &'static str {
-    match name {
-        "replicas" => "Replicas",
-        "base_port" => "Base port",
-        "listen" => "Listen port",
-        "listen_address" => "Listen address",
-        "server_name" => "Server name",
-        "module" => "Module",
-        "workers" => "Workers",
-        "threads" => "Threads",
-        "socket" => "Socket",
-        "balance" => "Load balancing",
-        "home" => "Home directory",
-        "app_dir" => "App directory",
-        "conf_dir" => "Config directory",
-        "run_dir" => "Run directory",
-        "log_dir" => "Log directory",
-        "static_url" => "Static URL",
-        "static_dir" => "Static directory",
-        "uwsgi_bin" => "uwsgi binary",
-        "nginx_bin" => "nginx binary",
-        "bind" => "uWSGI bind address",
-        "max_requests" => "Max requests",
-        "harakiri" => "Harakiri",
-        "listen_backlog" => "Listen backlog",
-        "master" => "Master process",
-        "vacuum" => "Vacuum",
-        "python_plugin" => "Python 3 plugin",
-        "lang" => "LANG",
-        "env" => "Environment",
-        "max_fails" => "Max fails",
-        "fail_timeout" => "Fail timeout",
-        "max_conns" => "Max connections",
-        "next_upstream" => "Next upstream",
-        "connect_timeout" => "Connect timeout",
-        "read_timeout" => "Read timeout",
-        "wait_for_backends" => "Wait for backends",
-        "upstream" => "Upstream name",
-        "program_prefix" => "Program prefix",
-        "nginx_program" => "nginx program name",
-        _ => "Field",
-    }
-}
 
 /// Fields shown as a slider with a number box: (name, min, max).
 pub const SLIDERS: &[(&str, u32, u32)] = &[
@@ -117,7 +72,7 @@ pub fn field_control(props: &FieldProps) -> Html {
                     aria-describedby={described.clone()} oninput={on_input} />
             </div>
         }
-    } else if !f.choices.is_empty() && f.value_name != "BOOL" {
+    } else if f.kind == Kind::Choice {
         let on_change = {
             let set = set.clone();
             Callback::from(move |e: Event| {
@@ -130,7 +85,7 @@ pub fn field_control(props: &FieldProps) -> Html {
                 { for f.choices.iter().map(|c| html! { <option value={*c} selected={props.text == *c}>{ *c }</option> }) }
             </select>
         }
-    } else if f.value_name == "BOOL" {
+    } else if f.kind == Kind::Switch {
         let on_change = {
             let set = set.clone();
             Callback::from(move |e: Event| {
@@ -144,7 +99,7 @@ pub fn field_control(props: &FieldProps) -> Html {
             <input type="checkbox" id={id.clone()} checked={props.text == "true"} aria-labelledby={label_id.clone()}
                 aria-invalid={aria_invalid} aria-describedby={described.clone()} onchange={on_change} />
         }
-    } else if f.repeatable {
+    } else if f.kind == Kind::Entries {
         let on_text = Callback::from(move |e: InputEvent| {
             set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
         });
@@ -154,7 +109,7 @@ pub fn field_control(props: &FieldProps) -> Html {
                 value={props.text.clone()} oninput={on_text} />
         }
     } else {
-        let numeric = matches!(f.value_name, "N" | "SECS" | "PORT");
+        let numeric = f.kind == Kind::Number;
         html! {
             <input type="text" id={id.clone()} spellcheck="false" inputmode={numeric.then_some("numeric")}
                 placeholder={(!numeric).then_some("default")} value={props.text.clone()}
@@ -165,7 +120,7 @@ pub fn field_control(props: &FieldProps) -> Html {
 
     html! {
         <div class={classes!("field", invalid.then_some("invalid"))}>
-            <label id={label_id} for={id}>{ label(f.name) }</label>
+            <label id={label_id} for={id}>{ f.label }</label>
             { control }
             <small class="help">{ f.help }</small>
             if !props.diags.is_empty() {

@@ -2,4 +2,7 @@
 
 pub mod app;
 pub mod field;
+pub mod golive;
+pub mod header;
 pub mod pane;
+pub mod status;

@@ -10,7 +10,8 @@ mod uwsgi;
 use std::fmt::Write as _;
 
 use crate::fields::non_default;
-use crate::spec::{SocketKind, Spec};
+use crate::layout::{Dirs, Layout};
+use crate::spec::Spec;
 use crate::validate::ValidSpec;
 
 /// The version stamped into every file.
@@ -22,8 +23,6 @@ pub const SUPERVISORD_CONF: &str = "supervisord.conf";
 pub const UWSGI_INI: &str = "webapp.ini";
 /// File name of the nginx config.
 pub const NGINX_CONF: &str = "nginx.conf";
-/// The variable supervisord sets to each replica's worker count, read by `webapp.ini`.
-pub const WORKERS_VAR: &str = "WORKER_COUNT";
 
 /// Every file Trident writes, in output order.
 pub const FILE_NAMES: [&str; 3] = [SUPERVISORD_CONF, UWSGI_INI, NGINX_CONF];
@@ -39,8 +38,7 @@ pub struct RenderedFile {
 
 /// Renders all three files.
 pub fn render(valid: &ValidSpec) -> Vec<RenderedFile> {
-    let spec = valid.spec();
-    let ctx = Context::new(spec);
+    let ctx = Context::new(valid);
     vec![
         RenderedFile {
             name: SUPERVISORD_CONF,
@@ -60,54 +58,24 @@ pub fn render(valid: &ValidSpec) -> Vec<RenderedFile> {
 /// Values every renderer needs, computed once.
 pub(crate) struct Context<'a> {
     pub spec: &'a Spec,
-    pub dirs: crate::spec::Dirs,
+    pub layout: &'a Layout,
+    pub dirs: &'a Dirs,
     pub command: String,
-    /// The host nginx connects to, see [`connect_host`].
-    pub host: String,
 }
 
 impl<'a> Context<'a> {
-    fn new(spec: &'a Spec) -> Self {
+    fn new(valid: &'a ValidSpec) -> Self {
         Context {
-            spec,
-            dirs: spec.dirs(),
-            command: reproduce_command(spec),
-            host: connect_host(spec),
-        }
-    }
-
-    /// Unix socket path of replica `k`.
-    pub fn socket_path(&self, k: u32) -> String {
-        let mut path = String::new();
-        self.push_socket_path(&mut path, k);
-        path
-    }
-
-    /// Appends the program name of replica `k` (what [`Spec::program`] returns).
-    pub fn push_program(&self, out: &mut String, k: u32) {
-        out.push_str(&self.spec.program_prefix);
-        push_u32(out, k);
-    }
-
-    /// Appends the unix socket path of replica `k`: `RUN_DIR/PROGRAM.sock`.
-    pub fn push_socket_path(&self, out: &mut String, k: u32) {
-        out.push_str(&self.dirs.run);
-        out.push('/');
-        self.push_program(out, k);
-        out.push_str(".sock");
-    }
-
-    /// The variable that tells a replica where to listen, and its value for replica `k`.
-    pub fn replica_var(&self, k: u32) -> (&'static str, String) {
-        match self.spec.socket {
-            SocketKind::Tcp => ("S_PORT", (self.spec.base_port + k).to_string()),
-            SocketKind::Unix => ("S_SOCKET", self.socket_path(k)),
+            spec: valid.spec(),
+            layout: valid.layout(),
+            dirs: &valid.layout().dirs,
+            command: reproduce_command(valid.spec()),
         }
     }
 
     /// Path of a file in the conf directory.
     pub fn conf(&self, name: &str) -> String {
-        format!("{}/{name}", self.dirs.conf)
+        self.layout.conf(name)
     }
 
     /// Writes the two comment lines every file opens with.
@@ -120,22 +88,11 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The host nginx connects to: the bind address, or loopback when uWSGI binds every address.
-/// IPv6 in brackets.
-pub(crate) fn connect_host(spec: &Spec) -> String {
-    match spec.bind.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(ip)) if ip.is_unspecified() => "127.0.0.1".into(),
-        Ok(std::net::IpAddr::V6(ip)) if ip.is_unspecified() => "[::1]".into(),
-        Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
-        _ => spec.bind.clone(),
-    }
-}
-
 /// `trident generate` followed by the flags of every non-default field, shell-quoted.
 pub fn reproduce_command(spec: &Spec) -> String {
     let mut cmd = String::from("trident generate");
     for (field, value) in non_default(spec) {
-        let _ = write!(cmd, " --{} {}", field.flag, shell_quote(&value));
+        let _ = write!(cmd, " --{} {}", field.flag(), shell_quote(&value));
     }
     cmd
 }
@@ -152,41 +109,11 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
-/// Appends `n` in decimal, without the formatting machinery (the renderers call this once
-/// or twice per replica).
-pub(crate) fn push_u32(out: &mut String, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
-}
-
 /// `%` is supervisord's and uWSGI's expansion character; `%%` is a literal `%` in both.
 pub(crate) fn percent(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains('%') {
         s.replace('%', "%%").into()
     } else {
         s.into()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn push_u32_writes_decimal() {
-        for n in [0, 7, 9, 10, 65_535, 1_000_000, u32::MAX] {
-            let mut s = String::from("p");
-            super::push_u32(&mut s, n);
-            assert_eq!(s, format!("p{n}"));
-        }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::{push_u32, Context};
+use super::Context;
 use crate::spec::{Balance, SocketKind};
 
 /// Debian's `/etc/nginx/uwsgi_params`, inlined so the config includes no file that may be
@@ -33,24 +33,45 @@ const UWSGI_PARAMS: &[(&str, &str)] = &[
 ];
 
 /// MIME types for static files, so the config needs no `include mime.types`.
-const TYPES: &str = "\
-        text/html html htm;
-        text/css css;
-        text/plain txt;
-        text/xml xml;
-        application/javascript js mjs;
-        application/json json map;
-        application/wasm wasm;
-        application/pdf pdf;
-        image/png png;
-        image/jpeg jpg jpeg;
-        image/gif gif;
-        image/webp webp;
-        image/svg+xml svg svgz;
-        image/x-icon ico;
-        font/woff woff;
-        font/woff2 woff2;
-";
+const TYPES: &[&str] = &[
+    "text/html html htm",
+    "text/css css",
+    "text/plain txt",
+    "text/xml xml",
+    "application/javascript js mjs",
+    "application/json json map",
+    "application/wasm wasm",
+    "application/pdf pdf",
+    "image/png png",
+    "image/jpeg jpg jpeg",
+    "image/gif gif",
+    "image/webp webp",
+    "image/svg+xml svg svgz",
+    "image/x-icon ico",
+    "font/woff woff",
+    "font/woff2 woff2",
+];
+
+/// Headers a client could use to lie to the app, each replaced by nginx's own view. A
+/// `uwsgi_param` named like a header's `HTTP_` variable replaces the client's header (nginx
+/// then does not pass it), so the app never sees what the client sent:
+/// - uWSGI's Python plugin sets `wsgi.url_scheme` from `X-Forwarded-Proto` and
+///   `X-Forwarded-Ssl`: measured, a plain-HTTP request with `X-Forwarded-Proto: https` made
+///   Django's `request.is_secure()` true;
+/// - `X-Forwarded-For` becomes the address nginx saw, so an app that reads it gets the truth;
+/// - `Proxy` is emptied: libraries read `HTTP_PROXY` as their proxy setting ("httpoxy").
+const CLIENT_HEADERS: &[(&str, &str)] = &[
+    ("HTTP_X_FORWARDED_PROTO", "$scheme"),
+    ("HTTP_X_FORWARDED_SSL", "\"\""),
+    ("HTTP_X_FORWARDED_FOR", "$remote_addr"),
+    ("HTTP_PROXY", "\"\""),
+];
+
+/// Connections per worker, and twice that as the open-file limit: each proxied request holds
+/// a client and an upstream connection, plus files. An unprivileged nginx may raise its soft
+/// limit up to the hard one (4096 by the kernel's default, more under systemd); above the
+/// hard limit nginx logs an alert and keeps the limit it has.
+const WORKER_CONNECTIONS: u32 = 1024;
 
 pub(super) fn render(ctx: &Context<'_>) -> String {
     let spec = ctx.spec;
@@ -68,9 +89,10 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let _ = writeln!(o, "daemon off;");
     let _ = writeln!(o, "pid \"{}/nginx.pid\";", d.run);
     let _ = writeln!(o, "error_log stderr;");
+    let _ = writeln!(o, "worker_rlimit_nofile {};", 2 * WORKER_CONNECTIONS);
     let _ = writeln!(o);
     let _ = writeln!(o, "events {{");
-    let _ = writeln!(o, "    worker_connections 1024;");
+    let _ = writeln!(o, "    worker_connections {WORKER_CONNECTIONS};");
     let _ = writeln!(o, "}}");
     let _ = writeln!(o);
     let _ = writeln!(o, "http {{");
@@ -82,7 +104,9 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let _ = writeln!(o, "    default_type application/octet-stream;");
     if d.static_files.is_some() {
         let _ = writeln!(o, "    types {{");
-        o.push_str(TYPES);
+        for entry in TYPES {
+            let _ = writeln!(o, "        {entry};");
+        }
         let _ = writeln!(o, "    }}");
     }
     let _ = writeln!(o);
@@ -107,6 +131,13 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let _ = writeln!(o, "            uwsgi_pass {};", spec.upstream);
     for (name, value) in UWSGI_PARAMS {
         let _ = writeln!(o, "            uwsgi_param {name:<16} {value};");
+    }
+    let _ = writeln!(
+        o,
+        "            # The client's word is not taken for these (scheme, address, proxy)."
+    );
+    for (name, value) in CLIENT_HEADERS {
+        let _ = writeln!(o, "            uwsgi_param {name:<22} {value};");
     }
     let _ = writeln!(
         o,
@@ -149,23 +180,19 @@ fn upstream(ctx: &Context<'_>, o: &mut String) {
         let _ = write!(params, " max_conns={}", spec.max_conns);
     }
     params.push_str(";\n");
-    // One append per piece, not a formatted line per replica.
+    // One append per piece, not a formatted line per replica. Unix endpoints are quoted:
+    // a run directory may hold spaces.
+    let quote = if ctx.layout.socket == SocketKind::Unix {
+        "\""
+    } else {
+        ""
+    };
     for k in 0..spec.replicas {
-        match spec.socket {
-            SocketKind::Tcp => {
-                for part in ["        server ", &ctx.host, ":"] {
-                    o.push_str(part);
-                }
-                push_u32(o, spec.base_port + k);
-                o.push_str(&params);
-            }
-            SocketKind::Unix => {
-                o.push_str("        server \"unix:");
-                ctx.push_socket_path(o, k);
-                o.push('"');
-                o.push_str(&params);
-            }
-        }
+        o.push_str("        server ");
+        o.push_str(quote);
+        ctx.layout.push_endpoint(o, k);
+        o.push_str(quote);
+        o.push_str(&params);
     }
     let _ = writeln!(o, "    }}");
 }

@@ -6,7 +6,8 @@
 
 use std::fmt::Write as _;
 
-use super::{percent, push_u32, Context, NGINX_CONF, UWSGI_INI, WORKERS_VAR};
+use super::{percent, Context, NGINX_CONF, UWSGI_INI};
+use crate::layout::WORKERS_VAR;
 use crate::spec::SocketKind;
 
 /// supervisord priority of the replicas: spawned before nginx.
@@ -15,11 +16,18 @@ const REPLICA_PRIORITY: u32 = 100;
 const NGINX_PRIORITY: u32 = 900;
 
 pub(super) fn render(ctx: &Context<'_>) -> String {
-    let spec = ctx.spec;
-    let d = &ctx.dirs;
-    let mut out = String::with_capacity(1024 + 420 * spec.replicas as usize);
-    let o = &mut out;
-    ctx.header(o, ";");
+    let mut out = String::with_capacity(1024 + 420 * ctx.spec.replicas as usize);
+    ctx.header(&mut out, ";");
+    preamble(ctx, &mut out);
+    control(ctx, &mut out);
+    replicas(ctx, &mut out);
+    nginx(ctx, &mut out);
+    out
+}
+
+/// The comment lines that say what to create and how to start.
+fn preamble(ctx: &Context<'_>, o: &mut String) {
+    let d = ctx.dirs;
     // Comment lines are not expanded, so they hold the paths as they are.
     let sup = ctx.conf(super::SUPERVISORD_CONF);
     let _ = writeln!(
@@ -32,8 +40,12 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         "; Start: supervisord -c '{sup}'   Check: supervisorctl -c '{sup}' status"
     );
     let _ = writeln!(o);
+}
 
-    let sock = percent(&format!("{}/supervisor.sock", d.run)).into_owned();
+/// supervisord itself and the sections `supervisorctl` needs.
+fn control(ctx: &Context<'_>, o: &mut String) {
+    let d = ctx.dirs;
+    let sock = percent(&ctx.layout.supervisor_socket()).into_owned();
     let _ = writeln!(o, "[unix_http_server]");
     let _ = writeln!(o, "file = {sock}");
     let _ = writeln!(o, "chmod = 0700");
@@ -51,17 +63,26 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let _ = writeln!(o);
     let _ = writeln!(o, "[supervisorctl]");
     let _ = writeln!(o, "serverurl = unix://{sock}");
+}
 
+/// supervisor 4 expands a program's `stdout_logfile` twice (saneget, then expand() again),
+/// so a literal `%` must be written `%%%%` there.
+fn program_log_dir(ctx: &Context<'_>) -> String {
+    percent(&percent(&ctx.dirs.log)).into_owned()
+}
+
+/// One `[program:pK]` per replica.
+fn replicas(ctx: &Context<'_>, o: &mut String) {
+    let spec = ctx.spec;
+    let layout = ctx.layout;
     // Everything but the per-replica variable is the same for every replica: build it once.
     let uwsgi_cmd = format!(
         "{} --ini {}",
         percent(&arg(&spec.uwsgi_bin)),
         percent(&arg(&ctx.conf(UWSGI_INI)))
     );
-    let app = percent(&d.app).into_owned();
-    // supervisor 4 expands a program's stdout_logfile twice (saneget, then expand() again),
-    // so a literal % must be written %%%% there.
-    let log = percent(&percent(&d.log)).into_owned();
+    let app = percent(&ctx.dirs.app).into_owned();
+    let log = program_log_dir(ctx);
     let mut extra_env = String::new();
     for (key, value) in &spec.env {
         let _ = write!(extra_env, ",{key}=\"{}\"", percent(value));
@@ -83,22 +104,14 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         spec.workers
     );
     o.reserve((160 + shared.len() + tail.len()) * spec.replicas as usize);
+    let var = layout.replica_var();
     // Reused per replica: a replica costs appends, not allocations.
     let (mut name, mut value) = (String::new(), String::new());
     for k in 0..spec.replicas {
         name.clear();
-        ctx.push_program(&mut name, k);
+        layout.push_program(&mut name, k);
         value.clear();
-        let var = match spec.socket {
-            SocketKind::Tcp => {
-                push_u32(&mut value, spec.base_port + k);
-                "S_PORT"
-            }
-            SocketKind::Unix => {
-                ctx.push_socket_path(&mut value, k);
-                "S_SOCKET"
-            }
-        };
+        layout.push_replica_value(&mut value, k);
         for part in [
             "\n[program:",
             &name,
@@ -115,11 +128,15 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
             o.push_str(part);
         }
     }
+}
 
+/// nginx's program, started once the replicas accept.
+fn nginx(ctx: &Context<'_>, o: &mut String) {
+    let spec = ctx.spec;
     let nginx = format!(
         "{} -p {} -c {}",
         arg(&spec.nginx_bin),
-        arg(&format!("{}/", d.run)),
+        arg(&format!("{}/", ctx.dirs.run)),
         arg(&ctx.conf(NGINX_CONF))
     );
     let _ = writeln!(o);
@@ -150,9 +167,13 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let _ = writeln!(o, "autorestart = true");
     let _ = writeln!(o, "stopsignal = QUIT");
     let _ = writeln!(o, "stopwaitsecs = 10");
-    let _ = writeln!(o, "stdout_logfile = {log}/{}.log", spec.nginx_program);
+    let _ = writeln!(
+        o,
+        "stdout_logfile = {}/{}.log",
+        program_log_dir(ctx),
+        spec.nginx_program
+    );
     let _ = writeln!(o, "redirect_stderr = true");
-    out
 }
 
 /// A bash script that waits, bounded, until every replica accepts, then execs nginx.
@@ -165,14 +186,19 @@ fn wait_script(ctx: &Context<'_>, nginx: &str) -> String {
             format!("p in {{{}..{}}}", spec.base_port, spec.base_port + last),
             format!(
                 "(exec 3<>/dev/tcp/{}/$p) 2>/dev/null",
-                ctx.host.trim_start_matches('[').trim_end_matches(']')
+                ctx.layout
+                    .connect_host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
             ),
         ),
         SocketKind::Unix => (
-            format!(
-                "p in \"{}/{}\"{{0..{last}}}\".sock\"",
-                ctx.dirs.run, spec.program_prefix
-            ),
+            {
+                let mut each = String::from("p in ");
+                ctx.layout
+                    .push_socket_path_with(&mut each, &format!("{{0..{last}}}"), "\"");
+                each
+            },
             "[ -S \"$p\" ]".to_string(),
         ),
     };

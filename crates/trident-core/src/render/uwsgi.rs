@@ -6,20 +6,21 @@
 
 use std::fmt::Write as _;
 
-use super::{percent, Context, SUPERVISORD_CONF, WORKERS_VAR};
+use super::{percent, Context, SUPERVISORD_CONF};
+use crate::layout::{LANG_VAR, WORKERS_VAR};
 use crate::spec::SocketKind;
 
 pub(super) fn render(ctx: &Context<'_>) -> String {
     let spec = ctx.spec;
     let mut out = String::with_capacity(1024);
     let o = &mut out;
-    let (var, _) = ctx.replica_var(0);
+    let var = ctx.layout.replica_var();
     ctx.header(o, ";");
     let _ = writeln!(
         o,
         "; Every replica reads this file; supervisord sets {var} and {WORKERS_VAR} for each. Check without binding:"
     );
-    let example = ctx.replica_var(0).1;
+    let example = ctx.layout.replica_value(0);
     let _ = writeln!(
         o,
         ";   {var}='{example}' {WORKERS_VAR}='{}' {} --strict --ini '{}' --get socket",
@@ -63,10 +64,10 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
             } else {
                 spec.bind.clone()
             };
-            let _ = writeln!(o, "socket = {bind}:$(S_PORT)");
+            let _ = writeln!(o, "socket = {bind}:$({var})");
         }
         SocketKind::Unix => {
-            let _ = writeln!(o, "socket = $(S_SOCKET)");
+            let _ = writeln!(o, "socket = $({var})");
             // The same reach as a loopback TCP port: any local user. Restrict run_dir's mode to
             // narrow it.
             let _ = writeln!(o, "chmod-socket = 666");
@@ -83,6 +84,6 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     if let Some(backlog) = spec.listen_backlog {
         let _ = writeln!(o, "listen = {backlog}");
     }
-    let _ = writeln!(o, "env = LANG={}", spec.lang);
+    let _ = writeln!(o, "env = {LANG_VAR}={}", spec.lang);
     out
 }

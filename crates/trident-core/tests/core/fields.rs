@@ -27,14 +27,56 @@ fn every_spec_field_has_exactly_one_row() {
     let rows: BTreeSet<&str> = FIELDS.iter().map(|f| f.name).collect();
     assert_eq!(keys, rows);
     assert_eq!(rows.len(), FIELDS.len(), "a field has two rows");
-    for f in FIELDS {
-        assert_eq!(
-            f.flag,
-            f.name.replace('_', "-"),
-            "flag of {} is not its kebab-case name",
-            f.name
+    let labels: BTreeSet<&str> = FIELDS.iter().map(|f| f.label).collect();
+    assert_eq!(labels.len(), FIELDS.len(), "two fields share a label");
+}
+
+#[test]
+fn one_parser_per_enumeration_for_spec_files_flags_and_links() {
+    // Every spelling a flag or link accepts is accepted in a spec file, and the reverse.
+    for word in [
+        "random",
+        "random-two",
+        "rr",
+        "Least-Conn",
+        "ip_hash",
+        "round_robin",
+    ] {
+        let mut by_flag = Spec::default();
+        field("balance").unwrap().set(&mut by_flag, word).unwrap();
+        let by_file: Spec = toml::from_str(&format!("balance = {word:?}")).unwrap();
+        let by_json: Spec = serde_json::from_str(&format!("{{\"balance\": {word:?}}}")).unwrap();
+        assert_eq!(by_file.balance, by_flag.balance, "{word}");
+        assert_eq!(by_json.balance, by_flag.balance, "{word}");
+    }
+    let by_file: Spec = toml::from_str("next_upstream = [\"error\", \"http-503\"]").unwrap();
+    let mut by_flag = Spec::default();
+    field("next_upstream")
+        .unwrap()
+        .set(&mut by_flag, "error,http-503")
+        .unwrap();
+    assert_eq!(by_file.next_upstream, by_flag.next_upstream);
+    // One list of choices, in the table, the hint and the error of a spec file.
+    let bad = toml::from_str::<Spec>("balance = \"fastest\"")
+        .unwrap_err()
+        .to_string();
+    let hint = field("balance")
+        .unwrap()
+        .set(&mut Spec::default(), "fastest")
+        .unwrap_err()
+        .hint;
+    for choice in field("balance").unwrap().choices {
+        assert!(
+            bad.contains(choice) && hint.contains(choice),
+            "{choice}: {bad} / {hint}"
         );
     }
+    // Written back in the canonical spelling.
+    let text = toml::to_string(&by_flag).unwrap();
+    assert!(
+        text.contains("next_upstream = [\"error\", \"http_503\"]"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -42,6 +84,7 @@ fn lookup_by_key_flag_or_dashed_flag() {
     for name in ["base_port", "base-port", "--base-port"] {
         assert_eq!(field(name).unwrap().name, "base_port");
     }
+    assert_eq!(field("base_port").unwrap().flag(), "base-port");
     assert!(field("nope").is_none());
 }
 

@@ -1,7 +1,9 @@
 //! Hostile text in every text field is either rejected with an error naming that field, or
-//! written so that each file keeps exactly the structure of a benign spec.
+//! written so that each file keeps exactly the structure of a benign spec: the same sections,
+//! keys, directives, and the same expansions (`%`, `$(..)`, `$var`) in the same places.
 
-use trident_core::{generate, Spec, FIELDS};
+use trident_core::fields::default_values;
+use trident_core::{generate, Field, Kind, Spec, FIELDS};
 
 const HOSTILE: &[&str] = &[
     "\n[program:evil]\ncommand=/bin/sh",
@@ -36,12 +38,67 @@ const HOSTILE: &[&str] = &[
     "_ evil;",
 ];
 
-/// Text fields and where hostile text is tried. Numbers and enumerations are parsed.
-fn text_fields() -> impl Iterator<Item = &'static trident_core::Field> {
-    FIELDS.iter().filter(|f| {
-        let probe = f.set(&mut Spec::default(), "x%;").is_ok();
-        probe || f.name == "env"
-    })
+/// Text fields, where hostile text is tried. Numbers and enumerations are parsed.
+fn text_fields() -> impl Iterator<Item = &'static Field> {
+    FIELDS
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Text | Kind::Entries))
+}
+
+/// The spec a hostile case starts from: the defaults, plus what `f` needs to be rendered.
+fn base(f: &Field) -> Spec {
+    let mut spec = Spec::default();
+    if f.name == "static_dir" {
+        spec.static_url = Some("/static/".into());
+    }
+    spec
+}
+
+/// A plain, valid text for `f`: its default, or for an unset option the first plain value
+/// it accepts.
+fn benign(f: &Field) -> String {
+    let i = FIELDS.iter().position(|g| g.name == f.name).unwrap();
+    if f.kind == Kind::Entries {
+        return "EVIL=plain".into();
+    }
+    match default_values()[i].first() {
+        Some(text) if !text.is_empty() => text.clone(),
+        _ => ["/srv/plain", "/plain/"]
+            .into_iter()
+            .find(|text| {
+                let mut spec = base(f);
+                f.set(&mut spec, text).is_ok() && generate(&spec).is_ok()
+            })
+            .unwrap_or_else(|| panic!("no plain value renders for {}", f.name))
+            .to_string(),
+    }
+}
+
+#[test]
+fn every_text_field_is_tried() {
+    let names: Vec<&str> = text_fields().map(|f| f.name).collect();
+    for name in [
+        "listen_address",
+        "server_name",
+        "module",
+        "home",
+        "app_dir",
+        "conf_dir",
+        "run_dir",
+        "log_dir",
+        "static_url",
+        "static_dir",
+        "uwsgi_bin",
+        "nginx_bin",
+        "bind",
+        "lang",
+        "env",
+        "upstream",
+        "program_prefix",
+        "nginx_program",
+    ] {
+        assert!(names.contains(&name), "{name} is not tried: {names:?}");
+    }
 }
 
 #[test]
@@ -49,12 +106,12 @@ fn hostile_text_is_rejected_by_field_or_kept_inert() {
     let mut tried = 0;
     let mut accepted = Vec::new();
     for f in text_fields() {
+        let mut twin = base(f);
+        f.set(&mut twin, &benign(f)).unwrap();
+        let benign = generate(&twin).expect("benign twin renders");
         for hostile in HOSTILE {
-            let mut spec = Spec::default();
-            if f.name == "static_dir" {
-                spec.static_url = Some("/static/".into());
-            }
-            let text = if f.name == "env" {
+            let mut spec = base(f);
+            let text = if f.kind == Kind::Entries {
                 format!("EVIL={hostile}")
             } else {
                 hostile.to_string()
@@ -74,7 +131,6 @@ fn hostile_text_is_rejected_by_field_or_kept_inert() {
                 }
                 Ok(out) => {
                     accepted.push(format!("{}={hostile:?}", f.name));
-                    let benign = generate(&benign_twin(&spec)).expect("benign twin renders");
                     for (got, want) in out.files.iter().zip(&benign.files) {
                         assert_eq!(
                             structure(got.name, &got.contents),
@@ -104,32 +160,9 @@ fn hostile_text_is_rejected_by_field_or_kept_inert() {
     }
 }
 
-/// The same spec with every text field replaced by a plain value of the same role.
-fn benign_twin(spec: &Spec) -> Spec {
-    let mut twin = spec.clone();
-    let d = Spec::default();
-    twin.home = d.home.clone();
-    for dir in [
-        &mut twin.app_dir,
-        &mut twin.conf_dir,
-        &mut twin.run_dir,
-        &mut twin.log_dir,
-        &mut twin.static_dir,
-    ] {
-        if dir.is_some() {
-            *dir = Some("/srv/plain".into());
-        }
-    }
-    twin.uwsgi_bin = d.uwsgi_bin.clone();
-    twin.nginx_bin = d.nginx_bin.clone();
-    for v in twin.env.values_mut() {
-        *v = "plain".into();
-    }
-    twin
-}
-
 /// The skeleton of a file: section and key names for the INI files, directive names and
-/// nesting for nginx. Values are dropped.
+/// nesting for nginx, and in both every expansion the reader will perform. Other text in
+/// values is dropped.
 fn structure(name: &str, text: &str) -> Vec<String> {
     if name == "nginx.conf" {
         nginx_structure(text)
@@ -144,7 +177,7 @@ fn structure(name: &str, text: &str) -> Vec<String> {
                         !value.contains(" ;") && !value.contains(" #"),
                         "inline comment in {l:?}"
                     );
-                    format!("key {key}")
+                    format!("key {key} {}", expansions(name, value))
                 }
                 None => format!("line {l}"),
             })
@@ -164,7 +197,11 @@ fn nginx_structure(text: &str) -> Vec<String> {
             words.push(std::mem::take(word));
         }
     };
+    let mut dollars = 0;
     while let Some(c) = chars.next() {
+        if c == '$' {
+            dollars += 1;
+        }
         match c {
             '#' if word.is_empty() => {
                 while chars.peek().is_some_and(|&c| c != '\n') {
@@ -176,6 +213,9 @@ fn nginx_structure(text: &str) -> Vec<String> {
                     if c == '"' {
                         break;
                     }
+                    if c == '$' {
+                        dollars += 1;
+                    }
                     assert_ne!(c, '\\', "escape inside a quoted nginx string");
                     word.push(c);
                 }
@@ -185,7 +225,7 @@ fn nginx_structure(text: &str) -> Vec<String> {
                 flush(&mut word, &mut words);
                 if c != '}' {
                     out.push(format!(
-                        "{}{} {}/{}",
+                        "{}{} {}/{} ${dollars}",
                         "  ".repeat(depth),
                         words.first().cloned().unwrap_or_default(),
                         words.len(),
@@ -193,6 +233,7 @@ fn nginx_structure(text: &str) -> Vec<String> {
                     ));
                 }
                 words.clear();
+                dollars = 0;
                 match c {
                     '{' => depth += 1,
                     '}' => depth = depth.checked_sub(1).expect("unbalanced }"),
@@ -205,4 +246,20 @@ fn nginx_structure(text: &str) -> Vec<String> {
     }
     assert_eq!(depth, 0, "unbalanced braces");
     out
+}
+
+/// The expansions the reader of `file` performs in an INI value: each `%` not written as
+/// `%%` (supervisord and uWSGI), and each `$(` and `@(` (uWSGI only). A value whose `%` was
+/// not escaped differs from its twin here.
+fn expansions(file: &str, value: &str) -> String {
+    let lone = value.replace("%%", "").matches('%').count();
+    if file == "webapp.ini" {
+        format!(
+            "%{lone} $({} @({}",
+            value.matches("$(").count(),
+            value.matches("@(").count()
+        )
+    } else {
+        format!("%{lone}")
+    }
 }

@@ -21,11 +21,16 @@ fn reference() -> String {
         } else {
             format!("`{value}`")
         };
+        let choices = if f.choices.is_empty() || f.kind == trident_core::Kind::Switch {
+            String::new()
+        } else {
+            format!(" ({})", f.choices.join(", "))
+        };
         let _ = writeln!(
             out,
-            "| `{}` | `--{} {}` | {value} | {} |",
+            "| `{}` | `--{} {}` | {value} | {}{choices} |",
             f.name,
-            f.flag,
+            f.flag(),
             f.value_name,
             f.help.replace('|', "\\|")
         );

@@ -229,10 +229,19 @@ fn paths_are_absolute_and_clean() {
 #[test]
 fn unix_socket_paths_fit_sun_path() {
     let long = format!("/{}", "d".repeat(100));
-    assert_error(
+    // The run directory is home's default: home is what to shorten.
+    let d = assert_error(
         &with(|s| {
             s.socket = SocketKind::Unix;
             s.home = long.clone();
+        }),
+        "socket-path-too-long",
+        "home",
+    );
+    assert!(d.hint.contains("at most 91 bytes"), "{d}");
+    assert_error(
+        &with(|s| {
+            s.run_dir = Some(long.clone());
         }),
         "socket-path-too-long",
         "run_dir",
@@ -244,6 +253,47 @@ fn unix_socket_paths_fit_sun_path() {
         }),
         "run_dir",
     );
+}
+
+#[test]
+fn regression_long_program_prefix_blames_the_prefix_and_does_not_underflow() {
+    // 101 letters: invalid as a name, and no socket rule may subtract past zero for it.
+    let d = assert_error(
+        &with(|s| {
+            s.socket = SocketKind::Unix;
+            s.program_prefix = "a".repeat(101);
+        }),
+        "invalid-name",
+        "program_prefix",
+    );
+    assert!(d.hint.contains("1 to 64"), "{d}");
+    let all = diags(&with(|s| {
+        s.socket = SocketKind::Unix;
+        s.program_prefix = "a".repeat(101);
+    }));
+    assert!(
+        all.iter().all(|d| d.field == "program_prefix"),
+        "another field is blamed: {all:#?}"
+    );
+    // A valid 64-letter prefix under a 60-byte run directory: the prefix is what to shorten.
+    let run = format!("/{}", "r".repeat(59));
+    let d = assert_error(
+        &with(|s| {
+            s.socket = SocketKind::Unix;
+            s.run_dir = Some(run.clone());
+            s.program_prefix = "a".repeat(64);
+        }),
+        "socket-path-too-long",
+        "program_prefix",
+    );
+    // 60 + 1 + 64 + 1 (digit) + 5 = 131 bytes, 24 too many: 40 letters fit.
+    assert!(d.hint.contains("at most 40 characters"), "{d}");
+    let fits = with(|s| {
+        s.socket = SocketKind::Unix;
+        s.run_dir = Some(run.clone());
+        s.program_prefix = "a".repeat(40);
+    });
+    assert_clean(&fits, "program_prefix");
 }
 
 #[test]
@@ -545,10 +595,12 @@ fn every_diagnostic_names_field_flag_and_hint() {
         s.static_url = Some("x".into());
     });
     for d in diags(&spec) {
+        // The page marks the control of `top_field()`: it must be a row of the table.
         assert!(
-            !d.field.is_empty() && d.flag.starts_with("--") && !d.hint.is_empty(),
-            "{d:?}"
+            trident_core::FIELDS.iter().any(|f| f.name == d.top_field()),
+            "{d:?} names no field of the table"
         );
+        assert!(!d.hint.is_empty(), "{d:?}");
         assert!(!d.message.contains('\n'), "{d:?}");
     }
 }

@@ -1,5 +1,6 @@
 //! A minimal static file server for the built playground (`dist/`), bound to 127.0.0.1.
-//! Used by the browser tests and by `cargo xtask serve`.
+//! Used by `cargo xtask serve` and the browser tests; std only, so serving the page compiles
+//! nothing of the test harness.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,0 +1,299 @@
+//! Where everything of a deployment lives and what it is called, resolved once from a spec:
+//! directories, program names, the variables supervisord hands each replica, socket paths
+//! and the address nginx connects to.
+//!
+//! Validation, the renderers, the cross-file check and the page all read these from one
+//! [`Layout`] (a [`crate::ValidSpec`] carries it), so each name is spelled in one place.
+
+use std::net::IpAddr;
+
+use crate::spec::{SocketKind, Spec};
+
+/// The variable holding a TCP replica's port.
+pub const PORT_VAR: &str = "S_PORT";
+/// The variable holding a unix replica's socket path.
+pub const SOCKET_VAR: &str = "S_SOCKET";
+/// The variable holding each replica's worker count, read by `webapp.ini`.
+pub const WORKERS_VAR: &str = "WORKER_COUNT";
+/// The locale variable, set from the spec's `lang`.
+pub const LANG_VAR: &str = "LANG";
+/// Environment names Trident sets itself, with the field to use instead.
+pub const RESERVED_ENV: &[(&str, &str)] = &[
+    (
+        PORT_VAR,
+        "it tells each replica where to listen; rename your variable",
+    ),
+    (
+        SOCKET_VAR,
+        "it tells each replica where to listen; rename your variable",
+    ),
+    (WORKERS_VAR, "set the workers field instead"),
+    (LANG_VAR, "set the lang field instead"),
+];
+/// File name of supervisord's control socket in the run directory.
+pub const SUPERVISOR_SOCKET: &str = "supervisor.sock";
+
+/// The directories a spec resolves to, with `HOME/...` defaults applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dirs {
+    /// uWSGI `chdir` and supervisord `directory`.
+    pub app: String,
+    /// Where the generated files live.
+    pub conf: String,
+    /// Pid files, sockets, nginx temp paths.
+    pub run: String,
+    /// Logs.
+    pub log: String,
+    /// Directory behind `static_url`, if static files are served.
+    pub static_files: Option<String>,
+}
+
+/// Every resolved name and path of a deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// The directories.
+    pub dirs: Dirs,
+    /// How replicas are reached.
+    pub socket: SocketKind,
+    /// Prefix of the replica program names.
+    pub program_prefix: String,
+    /// Number of replicas.
+    pub replicas: u32,
+    /// Port of replica 0 (TCP).
+    pub base_port: u32,
+    /// The host nginx connects to for TCP replicas: the bind address, or loopback when uWSGI
+    /// binds every address; IPv6 in brackets.
+    pub connect_host: String,
+}
+
+impl Layout {
+    /// Resolves `spec`. Works on any spec, valid or not (validation uses it too).
+    pub fn new(spec: &Spec) -> Layout {
+        let under = |own: &Option<String>, name: &str| match own {
+            Some(dir) => dir.clone(),
+            None => join(&spec.home, name),
+        };
+        let app = under(&spec.app_dir, "app");
+        let static_files = spec.static_url.as_ref().map(|_| match &spec.static_dir {
+            Some(dir) => dir.clone(),
+            None => join(&app, "static"),
+        });
+        Layout {
+            dirs: Dirs {
+                conf: under(&spec.conf_dir, "etc"),
+                run: under(&spec.run_dir, "run"),
+                log: under(&spec.log_dir, "log"),
+                app,
+                static_files,
+            },
+            socket: spec.socket,
+            program_prefix: spec.program_prefix.clone(),
+            replicas: spec.replicas,
+            base_port: spec.base_port,
+            connect_host: connect_host(&spec.bind),
+        }
+    }
+
+    /// The variable that tells a replica where to listen.
+    pub fn replica_var(&self) -> &'static str {
+        match self.socket {
+            SocketKind::Tcp => PORT_VAR,
+            SocketKind::Unix => SOCKET_VAR,
+        }
+    }
+
+    /// Appends the program name of replica `k`: `PREFIX` + `k`.
+    pub fn push_program(&self, out: &mut String, k: u32) {
+        out.push_str(&self.program_prefix);
+        push_u32(out, k);
+    }
+
+    /// The program name of replica `k`.
+    pub fn program(&self, k: u32) -> String {
+        let mut out = String::new();
+        self.push_program(&mut out, k);
+        out
+    }
+
+    /// Appends the unix socket path of replica `k`: `RUN_DIR/PROGRAM.sock`.
+    pub fn push_socket_path(&self, out: &mut String, k: u32) {
+        let mut digits = String::new();
+        push_u32(&mut digits, k);
+        self.push_socket_path_with(out, &digits, "");
+    }
+
+    /// Appends a socket path with `index` (text, such as a shell brace range) for the replica
+    /// number, and the directory and suffix wrapped in `quote` (for a shell pattern).
+    pub fn push_socket_path_with(&self, out: &mut String, index: &str, quote: &str) {
+        for part in [
+            quote,
+            &self.dirs.run,
+            "/",
+            &self.program_prefix,
+            quote,
+            index,
+        ] {
+            out.push_str(part);
+        }
+        for part in [quote, ".sock", quote] {
+            out.push_str(part);
+        }
+    }
+
+    /// The unix socket path of replica `k`.
+    pub fn socket_path(&self, k: u32) -> String {
+        let mut out = String::new();
+        self.push_socket_path(&mut out, k);
+        out
+    }
+
+    /// Appends the value of [`Layout::replica_var`] for replica `k`: its port or socket path.
+    pub fn push_replica_value(&self, out: &mut String, k: u32) {
+        match self.socket {
+            SocketKind::Tcp => push_u32(out, self.base_port + k),
+            SocketKind::Unix => self.push_socket_path(out, k),
+        }
+    }
+
+    /// The value of [`Layout::replica_var`] for replica `k`.
+    pub fn replica_value(&self, k: u32) -> String {
+        let mut out = String::new();
+        self.push_replica_value(&mut out, k);
+        out
+    }
+
+    /// Appends the address nginx's upstream names replica `k` by, unquoted: `HOST:PORT`, or
+    /// `unix:PATH`.
+    pub fn push_endpoint(&self, out: &mut String, k: u32) {
+        match self.socket {
+            SocketKind::Tcp => {
+                out.push_str(&self.connect_host);
+                out.push(':');
+                push_u32(out, self.base_port + k);
+            }
+            SocketKind::Unix => {
+                out.push_str("unix:");
+                self.push_socket_path(out, k);
+            }
+        }
+    }
+
+    /// Path of supervisord's control socket.
+    pub fn supervisor_socket(&self) -> String {
+        join(&self.dirs.run, SUPERVISOR_SOCKET)
+    }
+
+    /// Path of a file in the conf directory.
+    pub fn conf(&self, name: &str) -> String {
+        join(&self.dirs.conf, name)
+    }
+
+    /// The replica a program name belongs to: `PREFIX` + `k` with `k` below the replica
+    /// count, written without leading zeros.
+    pub fn replica_of_program(&self, name: &str) -> Option<u32> {
+        let digits = name.strip_prefix(self.program_prefix.as_str())?;
+        let k: u32 = digits.parse().ok()?;
+        (k < self.replicas && (digits == "0" || !digits.starts_with('0'))).then_some(k)
+    }
+
+    /// The replica a [`Layout::replica_var`] value belongs to.
+    pub fn replica_of_value(&self, value: &str) -> Option<u32> {
+        match self.socket {
+            SocketKind::Tcp => {
+                let k = value.parse::<u32>().ok()?.checked_sub(self.base_port)?;
+                (k < self.replicas).then_some(k)
+            }
+            SocketKind::Unix => {
+                let name = value
+                    .strip_prefix(self.dirs.run.as_str())?
+                    .strip_prefix('/')?
+                    .strip_suffix(".sock")?;
+                self.replica_of_program(name)
+            }
+        }
+    }
+
+    /// The replica an upstream endpoint (see [`Layout::push_endpoint`]) belongs to.
+    pub fn replica_of_endpoint(&self, endpoint: &str) -> Option<u32> {
+        match self.socket {
+            SocketKind::Tcp => self.replica_of_value(
+                endpoint
+                    .strip_prefix(self.connect_host.as_str())?
+                    .strip_prefix(':')?,
+            ),
+            SocketKind::Unix => self.replica_of_value(endpoint.strip_prefix("unix:")?),
+        }
+    }
+}
+
+/// The host nginx connects to for a uWSGI bind address.
+fn connect_host(bind: &str) -> String {
+    match bind.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) if ip.is_unspecified() => "127.0.0.1".into(),
+        Ok(IpAddr::V6(ip)) if ip.is_unspecified() => "[::1]".into(),
+        Ok(IpAddr::V6(_)) => format!("[{bind}]"),
+        _ => bind.to_string(),
+    }
+}
+
+/// Joins an absolute directory and a relative name without doubling `/`.
+pub(crate) fn join(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Appends `n` in decimal, without the formatting machinery (the renderers call this once
+/// or twice per replica).
+pub(crate) fn push_u32(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_u32_writes_decimal() {
+        for n in [0, 7, 9, 10, 65_535, 1_000_000, u32::MAX] {
+            let mut s = String::from("p");
+            push_u32(&mut s, n);
+            assert_eq!(s, format!("p{n}"));
+        }
+    }
+
+    #[test]
+    fn names_and_their_inverses_agree() {
+        for socket in [SocketKind::Tcp, SocketKind::Unix] {
+            let l = Layout::new(&Spec {
+                socket,
+                replicas: 12,
+                bind: "::1".into(),
+                ..Spec::default()
+            });
+            for k in 0..12 {
+                assert_eq!(l.replica_of_program(&l.program(k)), Some(k));
+                assert_eq!(l.replica_of_value(&l.replica_value(k)), Some(k));
+                let mut e = String::new();
+                l.push_endpoint(&mut e, k);
+                assert_eq!(l.replica_of_endpoint(&e), Some(k), "{e}");
+            }
+            assert_eq!(l.replica_of_program("p12"), None);
+            assert_eq!(l.replica_of_program("p01"), None);
+        }
+    }
+}
