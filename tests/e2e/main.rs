@@ -2,6 +2,8 @@
 //! the real nginx, uWSGI and supervisord from Debian, serving the fixture Django app.
 
 mod acceptance;
+mod audit;
 mod blocked;
+mod edge;
 mod serve;
 mod web;

@@ -33,12 +33,42 @@ const BROWSER: &[(&str, &str)] = &[
     ("hyperfine", "/usr/bin/hyperfine"),
 ];
 
+/// gixy-ng, the nginx security analyzer the suite runs over every golden nginx.conf.
+pub const GIXY: &str = "0.2.59";
+/// Where gixy-ng is installed: a virtual environment of Debian's python3, inside target/.
+pub const GIXY_VENV: &str = "target/tools/gixy";
+
 /// Everything the tests need.
 pub fn all() -> Result<(), String> {
     let mut packages = SERVERS.to_vec();
     packages.extend_from_slice(BROWSER);
+    packages.push(("python3-venv", "/usr/lib/python3.11/ensurepip/__init__.py"));
     debian(&packages)?;
+    gixy()?;
     web_tools()
+}
+
+/// Installs gixy-ng at the pinned version into its own virtual environment (from PyPI, by
+/// pip), unless it is there already.
+fn gixy() -> Result<(), String> {
+    let venv = root().join(GIXY_VENV);
+    let bin = venv.join("bin/gixy");
+    let installed = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(GIXY));
+    if installed {
+        return Ok(());
+    }
+    run(Command::new("/usr/bin/python3")
+        .args(["-m", "venv"])
+        .arg(&venv))?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("gixy-ng=={GIXY}"),
+    ]))
 }
 
 /// What building the web page needs.
