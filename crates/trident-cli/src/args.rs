@@ -121,6 +121,7 @@ fn heading(group: Group) -> &'static str {
         Group::Uwsgi => "Spec: uWSGI",
         Group::Failover => "Spec: load balancing and failover",
         Group::Names => "Spec: names",
+        Group::Edge => "Spec: public edge (HTTPS, limits, compression, proxies)",
     }
 }
 

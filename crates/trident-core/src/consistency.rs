@@ -27,6 +27,10 @@ pub struct Readback<'a> {
     pub upstream_servers: Vec<&'a str>,
     /// Pid files named in the configs.
     pub pid_files: Vec<Cow<'a, str>>,
+    /// uWSGI's `buffer-size`.
+    pub buffer_size: Option<u32>,
+    /// nginx's `large_client_header_buffers`: number and size in bytes.
+    pub header_buffers: Option<(u32, u32)>,
 }
 
 /// The value of `key` in a program's environment pairs.
@@ -106,6 +110,8 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
         }
         if let Some(var) = line.strip_prefix("if-not-env = ") {
             add_once(&mut rb.ini_vars, var);
+        } else if let Some(size) = line.strip_prefix("buffer-size = ") {
+            rb.buffer_size = size.parse().ok();
         }
     }
     let mut in_upstream = false;
@@ -122,6 +128,14 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
                 None => server.split([' ', ';']).next().unwrap_or(""),
             };
             rb.upstream_servers.push(addr);
+        } else if let Some(rest) = t.strip_prefix("large_client_header_buffers ") {
+            let mut words = rest.trim_end_matches(';').split(' ');
+            let number = words.next().and_then(|n| n.parse().ok());
+            let size = words
+                .next()
+                .and_then(|s| s.strip_suffix('k'))
+                .and_then(|s| s.parse::<u32>().ok());
+            rb.header_buffers = number.zip(size.map(|k| k * 1024));
         } else if let Some(pid) = t.strip_prefix("pid ") {
             rb.pid_files
                 .push(Cow::Borrowed(pid.trim_end_matches(';').trim_matches('"')));
@@ -168,7 +182,22 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
     every_replica_listens_on_its_own_socket(layout, &rb, &mut out);
     upstream_lists_each_replica_once(layout, &rb, &mut out);
     pid_files_and_sockets_are_unique(layout, &rb, &mut out);
+    headers_nginx_accepts_fit_uwsgi(&rb, &mut out);
     out
+}
+
+/// nginx's header limit (its small 1 KiB buffer plus the large ones) stays below uWSGI's
+/// `buffer-size`, so nginx answers an oversized header block itself (400) instead of passing
+/// it to a replica that cannot read it (502).
+fn headers_nginx_accepts_fit_uwsgi(rb: &Readback<'_>, out: &mut Vec<Diagnostic>) {
+    match (rb.header_buffers, rb.buffer_size) {
+        (Some((number, size)), Some(buffer)) if 1024 + u64::from(number) * u64::from(size) <= u64::from(buffer) => {}
+        (headers, buffer) => bug(
+            out,
+            "buffer_size",
+            format!("nginx accepts headers of {headers:?} (number, bytes) but uWSGI's buffer-size is {buffer:?}"),
+        ),
+    }
 }
 
 fn bug(out: &mut Vec<Diagnostic>, field: &str, message: String) {

@@ -26,6 +26,8 @@ pub enum Group {
     Failover,
     /// Program and upstream names.
     Names,
+    /// What the internet meets: HTTPS, limits, compression, caching, proxies in front.
+    Edge,
 }
 
 /// What kind of text a field takes, which picks its control in UIs.
@@ -41,7 +43,7 @@ pub enum Kind {
     Choice,
     /// Comma-separated words of [`Field::choices`].
     List,
-    /// `KEY=VALUE` entries, one per flag (the flag is repeatable).
+    /// Entries (`KEY=VALUE`, or a word), one per flag: the flag is repeatable.
     Entries,
 }
 
@@ -288,6 +290,23 @@ impl Value for BTreeMap<String, String> {
             "give KEY=VALUE, e.g. --env DJANGO_SETTINGS_MODULE=app.settings".to_string()
         })?;
         self.insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+}
+
+impl Value for Vec<String> {
+    const KIND: Kind = Kind::Entries;
+    fn texts(&self) -> Vec<String> {
+        self.clone()
+    }
+    fn set_text(&mut self, text: &str) -> Result<(), String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("give a value, e.g. 10.0.0.0/8".into());
+        }
+        if !self.iter().any(|t| t == text) {
+            self.push(text.to_string());
+        }
         Ok(())
     }
 }

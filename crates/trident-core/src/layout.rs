@@ -64,6 +64,40 @@ pub struct Layout {
     /// The host nginx connects to for TCP replicas: the bind address, or loopback when uWSGI
     /// binds every address; IPv6 in brackets.
     pub connect_host: String,
+    /// The target nginx's version, when `nginx_version` reads as one.
+    pub nginx_version: Option<(u32, u32, u32)>,
+    /// True when nginx serves HTTPS (a certificate and a key are given).
+    pub tls: bool,
+    /// The size, in KiB, of nginx's one large header buffer, derived from uWSGI's
+    /// `buffer-size` so that any header block nginx accepts fits uWSGI's buffer.
+    pub header_buffer_kib: u32,
+}
+
+/// Bytes of uWSGI's buffer kept for what nginx adds to the client's headers (about 15 CGI
+/// variables, the URI again as `REQUEST_URI` and `PATH_INFO`).
+pub const UWSGI_VARS_ROOM: u32 = 4096;
+
+/// The first nginx release that spells HTTP/2 as `http2 on;` (before: `listen ... http2`).
+pub const HTTP2_DIRECTIVE_SINCE: (u32, u32, u32) = (1, 25, 1);
+
+/// Parses `X.Y` or `X.Y.Z`.
+pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = text.trim().split('.');
+    let mut next = || -> Option<u32> {
+        let p = parts.next()?;
+        (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
+    let (major, minor) = (next()?, next()?);
+    let patch = match parts.next() {
+        None => 0,
+        Some(p) if !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            p.parse().ok()?
+        }
+        Some(_) => return None,
+    };
+    parts.next().is_none().then_some((major, minor, patch))
 }
 
 impl Layout {
@@ -91,7 +125,16 @@ impl Layout {
             replicas: spec.replicas,
             base_port: spec.base_port,
             connect_host: connect_host(&spec.bind),
+            nginx_version: parse_version(&spec.nginx_version),
+            tls: spec.tls_cert.is_some() && spec.tls_key.is_some(),
+            header_buffer_kib: spec.buffer_size.saturating_sub(UWSGI_VARS_ROOM) / 1024,
         }
+    }
+
+    /// True when the target nginx spells HTTP/2 as its own `http2 on;` directive.
+    pub fn http2_directive(&self) -> bool {
+        self.nginx_version
+            .is_some_and(|v| v >= HTTP2_DIRECTIVE_SINCE)
     }
 
     /// The variable that tells a replica where to listen.
@@ -273,6 +316,15 @@ mod tests {
             let mut s = String::from("p");
             push_u32(&mut s, n);
             assert_eq!(s, format!("p{n}"));
+        }
+    }
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("1.22"), Some((1, 22, 0)));
+        assert_eq!(parse_version("1.25.1"), Some((1, 25, 1)));
+        for bad in ["", "1", "1.", "1.x", "1.22.1.1", "1.22.", " 1 .2", "v1.22"] {
+            assert_eq!(parse_version(bad), None, "{bad:?}");
         }
     }
 

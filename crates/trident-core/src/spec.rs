@@ -124,6 +124,28 @@ spec! {
         "uwsgi_read_timeout: how long nginx waits for an answer";
     wait_for_backends: u32 = 10, Failover, "Wait for backends", "SECS",
         "nginx starts once every replica accepts, waiting at most this long (0 = at once)";
+    tls_cert: Option<String> = None, Edge, "TLS certificate", "PATH",
+        "PEM certificate chain; with TLS_KEY nginx serves HTTPS and the plain port redirects [default: plain HTTP]";
+    tls_key: Option<String> = None, Edge, "TLS key", "PATH",
+        "PEM private key of TLS_CERT";
+    https_port: u32 = 443, Edge, "HTTPS port", "PORT",
+        "port nginx serves HTTPS (HTTP/2) on, with TLS";
+    acme_dir: Option<String> = None, Edge, "ACME webroot", "DIR",
+        "served at /.well-known/acme-challenge/ on the plain port, for certbot --webroot [default: off]";
+    hsts: u32 = 0, Edge, "HSTS max-age", "SECS",
+        "Strict-Transport-Security max-age, with TLS only (0 = off; never preload or includeSubDomains)";
+    nginx_version: String = "1.22".into(), Edge, "nginx version", "X.Y[.Z]",
+        "version of the nginx that runs the files (picks version-dependent spellings such as http2)";
+    max_body: String = "16m".into(), Edge, "Max body size", "SIZE",
+        "largest request body nginx accepts, in nginx's size syntax (k, m, g; 0 = unlimited)";
+    buffer_size: u32 = 32768, Edge, "Header buffer size", "BYTES",
+        "uWSGI buffer-size: largest request header block; nginx's header limit is derived from it";
+    gzip: bool = true, Edge, "Gzip", "BOOL",
+        "compress text responses (gzip_vary, from 1 KiB)";
+    static_max_age: u32 = 0, Edge, "Static max-age", "SECS",
+        "Cache-Control max-age (expires) of static files (0 = no caching header)";
+    trusted_proxy: Vec<String> = Vec::new(), Edge, "Trusted proxies", "CIDR",
+        "address range of a proxy in front of nginx whose X-Forwarded-For/-Proto are believed (repeatable)";
     upstream: String = "triple".into(), Names, "Upstream name", "NAME",
         "name of the nginx upstream block";
     program_prefix: String = "p".into(), Names, "Program prefix", "PREFIX",

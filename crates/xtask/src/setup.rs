@@ -25,6 +25,8 @@ const SERVERS: &[(&str, &str)] = &[
         "/usr/lib/python3/dist-packages/django/__init__.py",
     ),
     ("curl", "/usr/bin/curl"),
+    // Throwaway CAs and certificates for the HTTPS tests, and s_client for TLS versions.
+    ("openssl", "/usr/bin/openssl"),
 ];
 const BROWSER: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),

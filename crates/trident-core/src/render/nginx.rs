@@ -52,19 +52,24 @@ const TYPES: &[&str] = &[
     "font/woff2 woff2",
 ];
 
-/// Headers a client could use to lie to the app, each replaced by nginx's own view. A
-/// `uwsgi_param` named like a header's `HTTP_` variable replaces the client's header (nginx
-/// then does not pass it), so the app never sees what the client sent:
+/// Headers a client could use to lie to the app, each replaced by nginx's own view: (param,
+/// value without trusted proxies, value with them). A `uwsgi_param` named like a header's
+/// `HTTP_` variable replaces the client's header (nginx then does not pass it), so the app
+/// never sees what an untrusted client sent:
 /// - uWSGI's Python plugin sets `wsgi.url_scheme` from `X-Forwarded-Proto` and
 ///   `X-Forwarded-Ssl`: measured, a plain-HTTP request with `X-Forwarded-Proto: https` made
 ///   Django's `request.is_secure()` true;
-/// - `X-Forwarded-For` becomes the address nginx saw, so an app that reads it gets the truth;
+/// - `X-Forwarded-For` becomes the address nginx saw (with trusted proxies: their chain);
 /// - `Proxy` is emptied: libraries read `HTTP_PROXY` as their proxy setting ("httpoxy").
-const CLIENT_HEADERS: &[(&str, &str)] = &[
-    ("HTTP_X_FORWARDED_PROTO", "$scheme"),
-    ("HTTP_X_FORWARDED_SSL", "\"\""),
-    ("HTTP_X_FORWARDED_FOR", "$remote_addr"),
-    ("HTTP_PROXY", "\"\""),
+const CLIENT_HEADERS: &[(&str, &str, &str)] = &[
+    ("HTTP_X_FORWARDED_PROTO", "$scheme", "$trident_scheme"),
+    ("HTTP_X_FORWARDED_SSL", "\"\"", "$trident_forwarded_ssl"),
+    (
+        "HTTP_X_FORWARDED_FOR",
+        "$remote_addr",
+        "$trident_forwarded_for",
+    ),
+    ("HTTP_PROXY", "\"\"", "\"\""),
 ];
 
 /// Connections per worker, and twice that as the open-file limit: each proxied request holds
@@ -73,21 +78,77 @@ const CLIENT_HEADERS: &[(&str, &str)] = &[
 /// hard limit nginx logs an alert and keeps the limit it has.
 const WORKER_CONNECTIONS: u32 = 1024;
 
+/// Mozilla's "intermediate" TLS profile (guideline 5.7). The DHE suites take effect only
+/// with an `ssl_dhparam` file, which Trident does not write: clients negotiate ECDHE.
+const TLS_CIPHERS: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+
+/// Text types nginx compresses besides text/html (which it always does).
+const GZIP_TYPES: &str = "text/css text/plain text/xml text/javascript application/javascript application/json application/xml image/svg+xml";
+
 pub(super) fn render(ctx: &Context<'_>) -> String {
     let spec = ctx.spec;
-    let d = &ctx.dirs;
-    let mut out = String::with_capacity(2048 + 64 * spec.replicas as usize);
+    let mut out = String::with_capacity(4096 + 64 * spec.replicas as usize);
     let o = &mut out;
     ctx.header(o, "#");
     let _ = writeln!(
         o,
         "# Check: {} -t -p '{}/' -c '{}'",
         spec.nginx_bin,
-        d.run,
+        ctx.dirs.run,
         ctx.conf(super::NGINX_CONF)
     );
+    certificate_steps(ctx, o);
+    main_context(ctx, o);
+    let _ = writeln!(o, "http {{");
+    http_settings(ctx, o);
+    if !spec.trusted_proxy.is_empty() {
+        trusted_proxies(ctx, o);
+    }
+    let _ = writeln!(o);
+    upstream(ctx, o);
+    plain_server(ctx, o);
+    if ctx.layout.tls {
+        tls_server(ctx, o);
+    }
+    let _ = writeln!(o, "}}");
+    out
+}
+
+/// The go-live steps for HTTPS, as comments, when the spec uses ACME or TLS.
+fn certificate_steps(ctx: &Context<'_>, o: &mut String) {
+    let spec = ctx.spec;
+    let sup = ctx.conf(super::SUPERVISORD_CONF);
+    let reload = format!("supervisorctl -c '{sup}' signal HUP {}", spec.nginx_program);
+    let name = spec
+        .server_name
+        .split(' ')
+        .find(|n| *n != "_" && !n.starts_with("*."))
+        .unwrap_or("example.com");
+    if let (Some(acme), false) = (&spec.acme_dir, ctx.layout.tls) {
+        let _ = writeln!(
+            o,
+            "# HTTPS: get the first certificate through the webroot while this serves HTTP:"
+        );
+        let _ = writeln!(
+            o,
+            "#   mkdir -p '{acme}' && certbot certonly --webroot -w '{acme}' -d {name}"
+        );
+        let _ = writeln!(
+            o,
+            "# then regenerate with --tls-cert and --tls-key, and reload nginx: {reload}"
+        );
+    } else if ctx.layout.tls {
+        let _ = writeln!(o, "# Reload after a new certificate: {reload}");
+        if spec.acme_dir.is_some() {
+            let _ = writeln!(o, "# Renewal: certbot renew --deploy-hook \"{reload}\"");
+        }
+    }
+}
+
+/// Everything outside `http {}`.
+fn main_context(ctx: &Context<'_>, o: &mut String) {
     let _ = writeln!(o, "daemon off;");
-    let _ = writeln!(o, "pid \"{}/nginx.pid\";", d.run);
+    let _ = writeln!(o, "pid \"{}/nginx.pid\";", ctx.dirs.run);
     let _ = writeln!(o, "error_log stderr;");
     let _ = writeln!(o, "worker_rlimit_nofile {};", 2 * WORKER_CONNECTIONS);
     let _ = writeln!(o);
@@ -95,7 +156,12 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let _ = writeln!(o, "    worker_connections {WORKER_CONNECTIONS};");
     let _ = writeln!(o, "}}");
     let _ = writeln!(o);
-    let _ = writeln!(o, "http {{");
+}
+
+/// Logs, temp paths, types, request limits and compression.
+fn http_settings(ctx: &Context<'_>, o: &mut String) {
+    let spec = ctx.spec;
+    let d = ctx.dirs;
     let _ = writeln!(o, "    access_log \"{}/nginx-access.log\";", d.log);
     for kind in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"] {
         let _ = writeln!(o, "    {kind}_temp_path \"{}/nginx-{kind}\";", d.run);
@@ -109,21 +175,169 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         }
         let _ = writeln!(o, "    }}");
     }
+    // nginx's default is 1m: larger uploads get 413.
+    let _ = writeln!(o, "    client_max_body_size {};", spec.max_body);
+    // A header block nginx accepts must fit uWSGI's buffer-size, or the replica logs "invalid
+    // request block size" and the client gets 502: one large buffer (one header line at most
+    // that long, the whole block about that long), 4 KiB below buffer-size for the variables
+    // nginx adds.
+    let _ = writeln!(
+        o,
+        "    large_client_header_buffers 1 {}k;",
+        ctx.layout.header_buffer_kib
+    );
+    if spec.gzip {
+        let _ = writeln!(o, "    gzip on;");
+        let _ = writeln!(o, "    gzip_vary on;");
+        let _ = writeln!(o, "    gzip_proxied any;");
+        let _ = writeln!(o, "    gzip_min_length 1024;");
+        let _ = writeln!(o, "    gzip_comp_level 5;");
+        let _ = writeln!(o, "    gzip_types {GZIP_TYPES};");
+    }
+}
+
+/// Who may tell nginx the client's address and scheme: only the trusted proxies.
+fn trusted_proxies(ctx: &Context<'_>, o: &mut String) {
+    let spec = ctx.spec;
     let _ = writeln!(o);
-    upstream(ctx, o);
+    let _ = writeln!(
+        o,
+        "    # Only these proxies may name the client (X-Forwarded-For) and the scheme"
+    );
+    let _ = writeln!(
+        o,
+        "    # (X-Forwarded-Proto, X-Forwarded-Ssl); from anyone else both are ignored."
+    );
+    for cidr in &spec.trusted_proxy {
+        let _ = writeln!(o, "    set_real_ip_from {cidr};");
+    }
+    let _ = writeln!(o, "    real_ip_header X-Forwarded-For;");
+    let _ = writeln!(o, "    real_ip_recursive on;");
+    let _ = writeln!(o, "    geo $realip_remote_addr $trident_trusted {{");
+    let _ = writeln!(o, "        default 0;");
+    for cidr in &spec.trusted_proxy {
+        let _ = writeln!(o, "        {cidr} 1;");
+    }
+    let _ = writeln!(o, "    }}");
+    let _ = writeln!(
+        o,
+        "    map $trident_trusted$http_x_forwarded_proto $trident_scheme {{"
+    );
+    let _ = writeln!(o, "        default $scheme;");
+    let _ = writeln!(o, "        1https https;");
+    let _ = writeln!(o, "        1http http;");
+    let _ = writeln!(o, "    }}");
+    let _ = writeln!(o, "    map $trident_trusted $trident_forwarded_ssl {{");
+    let _ = writeln!(o, "        default \"\";");
+    let _ = writeln!(o, "        1 $http_x_forwarded_ssl;");
+    let _ = writeln!(o, "    }}");
+    let _ = writeln!(o, "    map $trident_trusted $trident_forwarded_for {{");
+    let _ = writeln!(o, "        default $remote_addr;");
+    let _ = writeln!(o, "        1 $http_x_forwarded_for;");
+    let _ = writeln!(o, "    }}");
+}
+
+/// `ADDRESS:PORT` as `listen` takes it (IPv6 in brackets).
+fn listen_on(address: &str, port: u32) -> String {
+    if address.contains(':') {
+        format!("[{address}]:{port}")
+    } else {
+        format!("{address}:{port}")
+    }
+}
+
+/// The plain-HTTP server: the app itself, or with TLS only the ACME challenge and a redirect.
+fn plain_server(ctx: &Context<'_>, o: &mut String) {
+    let spec = ctx.spec;
     let _ = writeln!(o);
     let _ = writeln!(o, "    server {{");
-    let listen = if spec.listen_address.contains(':') {
-        format!("[{}]:{}", spec.listen_address, spec.listen)
-    } else {
-        format!("{}:{}", spec.listen_address, spec.listen)
-    };
-    let _ = writeln!(o, "        listen {listen};");
+    let _ = writeln!(
+        o,
+        "        listen {};",
+        listen_on(&spec.listen_address, spec.listen)
+    );
     let _ = writeln!(o, "        server_name {};", spec.server_name);
-    if let (Some(url), Some(dir)) = (&spec.static_url, &d.static_files) {
+    if let Some(acme) = &spec.acme_dir {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "        # certbot --webroot writes its tokens here; served without a redirect."
+        );
+        let _ = writeln!(o, "        location ^~ /.well-known/acme-challenge/ {{");
+        let _ = writeln!(o, "            root \"{acme}\";");
+        let _ = writeln!(o, "            default_type text/plain;");
+        let _ = writeln!(o, "        }}");
+    }
+    if ctx.layout.tls {
+        let port = if spec.https_port == 443 {
+            String::new()
+        } else {
+            format!(":{}", spec.https_port)
+        };
+        let _ = writeln!(o);
+        let _ = writeln!(o, "        location / {{");
+        let _ = writeln!(o, "            return 301 https://$host{port}$request_uri;");
+        let _ = writeln!(o, "        }}");
+    } else {
+        app_locations(ctx, o);
+    }
+    let _ = writeln!(o, "    }}");
+}
+
+/// The HTTPS server: Mozilla's intermediate profile, HTTP/2, HSTS when asked, the app.
+fn tls_server(ctx: &Context<'_>, o: &mut String) {
+    let spec = ctx.spec;
+    let (Some(cert), Some(key)) = (&spec.tls_cert, &spec.tls_key) else {
+        return;
+    };
+    let listen = listen_on(&spec.listen_address, spec.https_port);
+    let _ = writeln!(o);
+    let _ = writeln!(o, "    server {{");
+    if ctx.layout.http2_directive() {
+        let _ = writeln!(o, "        listen {listen} ssl;");
+        let _ = writeln!(o, "        http2 on;");
+    } else {
+        // Before nginx 1.25.1 HTTP/2 is a parameter of listen.
+        let _ = writeln!(o, "        listen {listen} ssl http2;");
+    }
+    let _ = writeln!(o, "        server_name {};", spec.server_name);
+    let _ = writeln!(o, "        ssl_certificate \"{cert}\";");
+    let _ = writeln!(o, "        ssl_certificate_key \"{key}\";");
+    let _ = writeln!(o, "        # Mozilla intermediate: TLS 1.2 and 1.3.");
+    let _ = writeln!(o, "        ssl_protocols TLSv1.2 TLSv1.3;");
+    let _ = writeln!(o, "        ssl_ecdh_curve X25519:prime256v1:secp384r1;");
+    let _ = writeln!(o, "        ssl_ciphers {TLS_CIPHERS};");
+    let _ = writeln!(o, "        ssl_prefer_server_ciphers off;");
+    let _ = writeln!(o, "        ssl_session_timeout 1d;");
+    let _ = writeln!(o, "        ssl_session_cache shared:TridentTLS:10m;");
+    let _ = writeln!(o, "        ssl_session_tickets off;");
+    let _ = writeln!(
+        o,
+        "        # No OCSP stapling: Let's Encrypt has ended its OCSP service."
+    );
+    if spec.hsts > 0 {
+        let _ = writeln!(
+            o,
+            "        add_header Strict-Transport-Security \"max-age={}\" always;",
+            spec.hsts
+        );
+    }
+    app_locations(ctx, o);
+    let _ = writeln!(o, "    }}");
+}
+
+/// Static files, then everything else to the replicas.
+fn app_locations(ctx: &Context<'_>, o: &mut String) {
+    let spec = ctx.spec;
+    let trusted = !spec.trusted_proxy.is_empty();
+    if let (Some(url), Some(dir)) = (&spec.static_url, &ctx.dirs.static_files) {
         let _ = writeln!(o);
         let _ = writeln!(o, "        location {url} {{");
         let _ = writeln!(o, "            alias \"{dir}/\";");
+        if spec.static_max_age > 0 {
+            // expires writes Cache-Control: max-age too; add_header here would drop HSTS.
+            let _ = writeln!(o, "            expires {}s;", spec.static_max_age);
+        }
         let _ = writeln!(o, "        }}");
     }
     let _ = writeln!(o);
@@ -136,7 +350,8 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         o,
         "            # The client's word is not taken for these (scheme, address, proxy)."
     );
-    for (name, value) in CLIENT_HEADERS {
+    for (name, plain, via_proxy) in CLIENT_HEADERS {
+        let value = if trusted { via_proxy } else { plain };
         let _ = writeln!(o, "            uwsgi_param {name:<22} {value};");
     }
     let _ = writeln!(
@@ -148,9 +363,6 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let next: Vec<&str> = spec.next_upstream.iter().map(|n| n.as_str()).collect();
     let _ = writeln!(o, "            uwsgi_next_upstream {};", next.join(" "));
     let _ = writeln!(o, "        }}");
-    let _ = writeln!(o, "    }}");
-    let _ = writeln!(o, "}}");
-    out
 }
 
 fn upstream(ctx: &Context<'_>, o: &mut String) {

@@ -73,6 +73,9 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
             let _ = writeln!(o, "chmod-socket = 666");
         }
     }
+    // uWSGI's default 4096 turns a request with a few cookies into a 502 ("invalid request
+    // block size"); nginx's header limit is derived from this value.
+    let _ = writeln!(o, "buffer-size = {}", spec.buffer_size);
     let _ = writeln!(o, "workers = $({WORKERS_VAR})");
     let _ = writeln!(o, "threads = {}", spec.threads);
     if spec.max_requests > 0 {

@@ -48,18 +48,32 @@ fn text_fields() -> impl Iterator<Item = &'static Field> {
 /// The spec a hostile case starts from: the defaults, plus what `f` needs to be rendered.
 fn base(f: &Field) -> Spec {
     let mut spec = Spec::default();
-    if f.name == "static_dir" {
-        spec.static_url = Some("/static/".into());
+    match f.name {
+        "static_dir" => spec.static_url = Some("/static/".into()),
+        "tls_cert" => spec.tls_key = Some("/srv/tls/key.pem".into()),
+        "tls_key" => spec.tls_cert = Some("/srv/tls/cert.pem".into()),
+        _ => {}
     }
     spec
+}
+
+/// The text tried for `hostile` in `f`: env takes it as a value, other fields as is.
+fn entry(f: &Field, hostile: &str) -> String {
+    if f.name == "env" {
+        format!("EVIL={hostile}")
+    } else {
+        hostile.to_string()
+    }
 }
 
 /// A plain, valid text for `f`: its default, or for an unset option the first plain value
 /// it accepts.
 fn benign(f: &Field) -> String {
     let i = FIELDS.iter().position(|g| g.name == f.name).unwrap();
-    if f.kind == Kind::Entries {
-        return "EVIL=plain".into();
+    match f.name {
+        "env" => return "EVIL=plain".into(),
+        "trusted_proxy" => return "10.0.0.0/8".into(),
+        _ => {}
     }
     match default_values()[i].first() {
         Some(text) if !text.is_empty() => text.clone(),
@@ -111,11 +125,7 @@ fn hostile_text_is_rejected_by_field_or_kept_inert() {
         let benign = generate(&twin).expect("benign twin renders");
         for hostile in HOSTILE {
             let mut spec = base(f);
-            let text = if f.kind == Kind::Entries {
-                format!("EVIL={hostile}")
-            } else {
-                hostile.to_string()
-            };
+            let text = entry(f, hostile);
             if f.set(&mut spec, &text).is_err() {
                 continue;
             }

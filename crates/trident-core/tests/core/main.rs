@@ -1,5 +1,6 @@
 //! The core's integration tests: one binary, one module per concern.
 
+mod edge;
 mod fields;
 mod golden;
 mod injection;

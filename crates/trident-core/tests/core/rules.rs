@@ -318,8 +318,9 @@ fn workers_and_threads_bounded() {
 #[test]
 fn addresses_are_ip_literals() {
     assert_clean(&with(|s| s.bind = "::1".into()), "bind");
-    assert_clean(
+    assert_warning(
         &with(|s| s.listen_address = "0.0.0.0".into()),
+        "public-without-tls",
         "listen_address",
     );
     for bad in ["localhost", "127.0.0.1:80", "[::1]", "", "1.2.3.4; x"] {

@@ -12,6 +12,8 @@ use crate::fields::quote_for_message;
 use crate::layout::{Layout, RESERVED_ENV, SUPERVISOR_SOCKET};
 use crate::spec::{Balance, NextUpstream, SocketKind, Spec};
 
+mod edge;
+
 /// Most replicas a spec may ask for.
 pub const MAX_REPLICAS: u32 = 10_000;
 /// Most uWSGI workers per replica.
@@ -58,6 +60,7 @@ pub fn validate(spec: &Spec) -> Result<ValidSpec, Vec<Diagnostic>> {
     paths(spec, &layout, names_ok, &mut out);
     addresses(spec, &mut out);
     texts(spec, &mut out);
+    edge::check(spec, &layout, &mut out);
     if out.iter().any(Diagnostic::is_error) {
         crate::diag::errors_first(&mut out);
         Err(out)
@@ -70,7 +73,14 @@ pub fn validate(spec: &Spec) -> Result<ValidSpec, Vec<Diagnostic>> {
     }
 }
 
-fn range(out: &mut Vec<Diagnostic>, field: &str, value: u32, lo: u32, hi: u32, why: &str) {
+pub(crate) fn range(
+    out: &mut Vec<Diagnostic>,
+    field: &str,
+    value: u32,
+    lo: u32,
+    hi: u32,
+    why: &str,
+) {
     if value < lo || value > hi {
         out.push(Diagnostic::error(
             "out-of-range",
@@ -478,6 +488,9 @@ fn paths(spec: &Spec, layout: &Layout, names_ok: bool, out: &mut Vec<Diagnostic>
         ("run_dir", &spec.run_dir),
         ("log_dir", &spec.log_dir),
         ("static_dir", &spec.static_dir),
+        ("tls_cert", &spec.tls_cert),
+        ("tls_key", &spec.tls_key),
+        ("acme_dir", &spec.acme_dir),
     ] {
         if let Some(v) = value {
             any_bad |= bad(field, v);
