@@ -63,6 +63,23 @@ pub static PRESETS: &[Preset] = &[
         values: &[("module", "app:app"), ("workers", "2"), ("threads", "4")],
     },
     Preset {
+        name: "Public HTTPS site",
+        values: &[
+            ("listen", "80"),
+            ("listen_address", "0.0.0.0"),
+            ("server_name", "example.com www.example.com"),
+            (
+                "tls_cert",
+                "/etc/letsencrypt/live/example.com/fullchain.pem",
+            ),
+            ("tls_key", "/etc/letsencrypt/live/example.com/privkey.pem"),
+            ("acme_dir", "/srv/webapp/acme"),
+            ("hsts", "300"),
+            ("static_url", "/static/"),
+            ("static_max_age", "86400"),
+        ],
+    },
+    Preset {
         name: "High availability",
         values: &[
             ("replicas", "6"),
@@ -96,8 +113,8 @@ pub fn spec_of(texts: &[String]) -> (Spec, Vec<Diagnostic>) {
     let mut spec = Spec::default();
     let mut errors = Vec::new();
     for (field, text) in FIELDS.iter().zip(texts) {
+        // Entries start from the default, which holds none: each line adds one.
         let result = if field.repeatable() {
-            spec.env.clear();
             text.lines()
                 .filter(|l| !l.trim().is_empty())
                 .try_for_each(|line| field.set(&mut spec, line))
@@ -248,6 +265,22 @@ mod tests {
             let s = Rc::new(State::default()).reduce(Action::Preset(p));
             assert!(!s.stale, "{}: {:?}", p.name, s.diags);
         }
+    }
+
+    #[test]
+    fn the_https_preset_renders_https_and_its_go_live_steps() {
+        let preset = PRESETS
+            .iter()
+            .find(|p| p.name == "Public HTTPS site")
+            .unwrap();
+        let s = Rc::new(State::default()).reduce(Action::Preset(preset));
+        assert!(
+            s.files[2].contents.contains("ssl_certificate"),
+            "{:?}",
+            s.diags
+        );
+        let steps = crate::components::golive::go_live_text(&s.spec);
+        assert!(steps.contains("certbot renew --deploy-hook"), "{steps}");
     }
 
     #[test]

@@ -304,9 +304,8 @@ impl Value for Vec<String> {
         if text.is_empty() {
             return Err("give a value, e.g. 10.0.0.0/8".into());
         }
-        if !self.iter().any(|t| t == text) {
-            self.push(text.to_string());
-        }
+        // Duplicates are kept, so validation can name them.
+        self.push(text.to_string());
         Ok(())
     }
 }

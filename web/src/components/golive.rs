@@ -2,7 +2,9 @@
 
 use std::rc::Rc;
 
-use trident_core::{reproduce_command, shell_quote, Layout, Spec, NGINX_CONF, SUPERVISORD_CONF};
+use trident_core::{
+    https_steps, reproduce_command, shell_quote, Layout, Spec, NGINX_CONF, SUPERVISORD_CONF,
+};
 use yew::prelude::*;
 
 /// Props of [`Command`] and [`GoLive`].
@@ -34,7 +36,7 @@ pub fn go_live_text(spec: &Spec) -> String {
     let layout = Layout::new(spec);
     let dirs = &layout.dirs;
     let conf = |name: &str| shell_quote(&layout.conf(name));
-    format!(
+    let mut text = format!(
         "mkdir -p {app} {run} {log}\n{nginx} -t -p {run_slash} -c {nginx_conf}\nsupervisord -c {sup}\nsupervisorctl -c {sup} status",
         app = shell_quote(&dirs.app),
         run = shell_quote(&dirs.run),
@@ -43,7 +45,19 @@ pub fn go_live_text(spec: &Spec) -> String {
         run_slash = shell_quote(&format!("{}/", dirs.run)),
         nginx_conf = conf(NGINX_CONF),
         sup = conf(SUPERVISORD_CONF),
-    )
+    );
+    for line in https_steps(spec, &layout) {
+        text.push('\n');
+        // Explanations as shell comments, commands as they are.
+        match line.strip_prefix("  ") {
+            Some(command) => text.push_str(command),
+            None => {
+                text.push_str("# ");
+                text.push_str(&line);
+            }
+        }
+    }
+    text
 }
 
 /// The go-live box.

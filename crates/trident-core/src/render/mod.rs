@@ -88,6 +88,54 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The steps to HTTPS for `spec`, one line each (`#` lines are explanations): with an ACME
+/// webroot and no certificate yet, how to get the first one; with TLS, how to reload nginx
+/// for a new certificate and, with the webroot, how renewals reload it. Empty otherwise.
+/// The nginx.conf header, the page and the README say the same.
+pub fn https_steps(spec: &Spec, layout: &Layout) -> Vec<String> {
+    let sup = layout.conf(SUPERVISORD_CONF);
+    let reload = format!(
+        "supervisorctl -c {} signal HUP {}",
+        shell_quote(&sup),
+        spec.nginx_program
+    );
+    let name = spec
+        .server_name
+        .split(' ')
+        .find(|n| *n != "_" && !n.starts_with("*."))
+        .unwrap_or("example.com");
+    let mut out = Vec::new();
+    match (&spec.acme_dir, layout.tls) {
+        (Some(acme), false) => {
+            out.push("HTTPS: while this serves plain HTTP, get the first certificate through the webroot:".into());
+            out.push(format!(
+                "  mkdir -p {acme} && certbot certonly --webroot -w {acme} -d {name}",
+                acme = shell_quote(acme)
+            ));
+            out.push(format!(
+                "then regenerate with --tls-cert /etc/letsencrypt/live/{name}/fullchain.pem --tls-key /etc/letsencrypt/live/{name}/privkey.pem and reload nginx:"
+            ));
+            out.push(format!("  {reload}"));
+        }
+        (acme, true) => {
+            out.push(
+                "After a new certificate, reload nginx (gracefully: requests in flight finish):"
+                    .into(),
+            );
+            out.push(format!("  {reload}"));
+            if acme.is_some() {
+                out.push("Renewals reload it too:".into());
+                out.push(format!(
+                    "  certbot renew --deploy-hook {}",
+                    shell_quote(&reload)
+                ));
+            }
+        }
+        (None, false) => {}
+    }
+    out
+}
+
 /// `trident generate` followed by the flags of every non-default field, shell-quoted.
 pub fn reproduce_command(spec: &Spec) -> String {
     let mut cmd = String::from("trident generate");

@@ -116,32 +116,8 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
 
 /// The go-live steps for HTTPS, as comments, when the spec uses ACME or TLS.
 fn certificate_steps(ctx: &Context<'_>, o: &mut String) {
-    let spec = ctx.spec;
-    let sup = ctx.conf(super::SUPERVISORD_CONF);
-    let reload = format!("supervisorctl -c '{sup}' signal HUP {}", spec.nginx_program);
-    let name = spec
-        .server_name
-        .split(' ')
-        .find(|n| *n != "_" && !n.starts_with("*."))
-        .unwrap_or("example.com");
-    if let (Some(acme), false) = (&spec.acme_dir, ctx.layout.tls) {
-        let _ = writeln!(
-            o,
-            "# HTTPS: get the first certificate through the webroot while this serves HTTP:"
-        );
-        let _ = writeln!(
-            o,
-            "#   mkdir -p '{acme}' && certbot certonly --webroot -w '{acme}' -d {name}"
-        );
-        let _ = writeln!(
-            o,
-            "# then regenerate with --tls-cert and --tls-key, and reload nginx: {reload}"
-        );
-    } else if ctx.layout.tls {
-        let _ = writeln!(o, "# Reload after a new certificate: {reload}");
-        if spec.acme_dir.is_some() {
-            let _ = writeln!(o, "# Renewal: certbot renew --deploy-hook \"{reload}\"");
-        }
+    for line in super::https_steps(ctx.spec, ctx.layout) {
+        let _ = writeln!(o, "# {line}");
     }
 }
 

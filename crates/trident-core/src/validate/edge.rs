@@ -238,6 +238,15 @@ pub fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
 fn proxies(spec: &Spec, out: &mut Vec<Diagnostic>) {
     for (i, cidr) in spec.trusted_proxy.iter().enumerate() {
         let field = format!("trusted_proxy.{i}");
+        if spec.trusted_proxy[..i].contains(cidr) {
+            out.push(Diagnostic::error(
+                "duplicate-trusted-proxy",
+                field,
+                format!("trusted_proxy lists {} twice", quote_for_message(cidr)),
+                "list each address or range once",
+            ));
+            continue;
+        }
         match parse_cidr(cidr) {
             None => out.push(Diagnostic::error(
                 "invalid-cidr",

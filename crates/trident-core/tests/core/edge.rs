@@ -206,6 +206,11 @@ fn trusted_proxies_are_cidrs() {
         "trusted_proxy.1",
     );
     assert_eq!(d.top_field(), "trusted_proxy");
+    assert_error(
+        &with(|s| s.trusted_proxy = vec!["10.0.0.1".into(), "10.0.0.1".into()]),
+        "duplicate-trusted-proxy",
+        "trusted_proxy.1",
+    );
     assert_warning(
         &with(|s| s.trusted_proxy = vec!["0.0.0.0/0".into()]),
         "trusts-everyone",

@@ -80,6 +80,20 @@ fn one_parser_per_enumeration_for_spec_files_flags_and_links() {
 }
 
 #[test]
+fn repeatable_fields_default_to_no_entries() {
+    // Front ends rebuild a repeatable field by adding entries to the default.
+    for (f, default) in FIELDS.iter().zip(trident_core::fields::default_values()) {
+        if f.repeatable() {
+            assert!(
+                default.is_empty(),
+                "{} has default entries {default:?}",
+                f.name
+            );
+        }
+    }
+}
+
+#[test]
 fn lookup_by_key_flag_or_dashed_flag() {
     for name in ["base_port", "base-port", "--base-port"] {
         assert_eq!(field(name).unwrap().name, "base_port");

@@ -61,7 +61,24 @@ prop_compose! {
 }
 
 prop_compose! {
+    fn edge()(
+        tls in prop_oneof![6 => Just(None), 1 => Just(Some(("/srv/tls/cert.pem".to_string(), "/srv/tls/key.pem".to_string()))), 1 => (path(), path()).prop_map(Some)],
+        https_port in small(1, 65_535),
+        acme in prop_oneof![6 => Just(None), 1 => path().prop_map(Some)],
+        hsts in prop_oneof![12 => Just(0u32), 1 => number()],
+        version in prop_oneof![12 => Just("1.22".to_string()), 3 => Just("1.26.3".to_string()), 1 => text()],
+        max_body in prop_oneof![12 => Just("16m".to_string()), 3 => "[1-9][0-9]{0,3}[kmg]?", 1 => text()],
+        buffer_size in prop_oneof![12 => Just(32_768u32), 3 => 8192u32..=65_535, 1 => number()],
+        gzip in any::<bool>(),
+        proxies in prop_oneof![6 => Just(vec![]), 2 => prop::collection::vec(prop_oneof![Just("10.0.0.0/8".to_string()), Just("::1".to_string()), Just("192.0.2.7".to_string())], 1..3), 1 => prop::collection::vec(text(), 1..2)],
+    ) -> (Option<(String, String)>, u32, Option<String>, u32, String, String, u32, bool, Vec<String>) {
+        (tls, https_port, acme, hsts, version, max_body, buffer_size, gzip, proxies)
+    }
+}
+
+prop_compose! {
     fn spec()(
+        edge in edge(),
         n in numbers(),
         t in texts(),
         unix in any::<bool>(),
@@ -73,6 +90,8 @@ prop_compose! {
         backlog in prop::option::of(small(0, 200)),
     ) -> Spec {
         let (replicas, base_port, listen, workers, threads, timeouts) = n;
+        let (tls, https_port, acme_dir, hsts, nginx_version, max_body, buffer_size, gzip, trusted_proxy) = edge;
+        let (tls_cert, tls_key) = tls.map_or((None, None), |(c, k)| (Some(c), Some(k)));
         let [home, module, upstream, program_prefix, server_name, bind] = t;
         Spec {
             replicas, base_port, listen, home, module, upstream, server_name, workers, threads, balance, env, static_url, bind, program_prefix,
@@ -83,6 +102,7 @@ prop_compose! {
             max_conns: timeouts.2 % 100,
             listen_backlog: backlog,
             run_dir: socket_home,
+            tls_cert, tls_key, https_port, acme_dir, hsts, nginx_version, max_body, buffer_size, gzip, trusted_proxy,
             ..Spec::default()
         }
     }
