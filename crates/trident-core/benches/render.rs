@@ -65,6 +65,16 @@ fn bench(c: &mut Criterion) {
             &spec,
             |b, spec| b.iter(|| generate(black_box(spec)).expect("valid")),
         );
+        // The cross-file read-back alone: what the page would save without it.
+        let valid = trident_core::validate(&spec).expect("valid");
+        let files = trident_core::render(&valid);
+        group.bench_with_input(
+            BenchmarkId::new("cross-file-check", replicas),
+            &(valid, files),
+            |b, (valid, files)| {
+                b.iter(|| trident_core::consistency::check(black_box(valid), black_box(files)))
+            },
+        );
         let source = vec![b'x'; bytes];
         group.bench_with_input(
             BenchmarkId::new("memcpy-baseline", replicas),
