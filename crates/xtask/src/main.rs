@@ -20,7 +20,9 @@ fn main() -> ExitCode {
         Some("serve") => serve(args.get(1).map(String::as_str)),
         Some("web") => setup::web_tools().and_then(|()| web_build()).map(|_| ()),
         Some("setup") => setup::all(),
-        Some("bench") => setup::all().and_then(|()| bench::bench()),
+        Some("bench") => setup::all()
+            .and_then(|()| setup::bench_tools())
+            .and_then(|()| bench::bench()),
         // Copies the summary of the last BENCHMARKS.md into README.md.
         Some("bench-readme") => bench::readme_from_report(),
         _ => {

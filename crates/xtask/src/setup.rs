@@ -32,8 +32,12 @@ const BROWSER: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("brotli", "/usr/bin/brotli"),
-    ("hyperfine", "/usr/bin/hyperfine"),
 ];
+
+/// What only `cargo xtask bench` needs on top of the tests' tools.
+pub fn bench_tools() -> Result<(), String> {
+    debian(&[("hyperfine", "/usr/bin/hyperfine")])
+}
 
 /// gixy-ng, the nginx security analyzer the suite runs over every golden nginx.conf.
 pub const GIXY: &str = "0.2.59";
