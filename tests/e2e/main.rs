@@ -5,5 +5,6 @@ mod acceptance;
 mod audit;
 mod blocked;
 mod edge;
+mod live;
 mod serve;
 mod web;

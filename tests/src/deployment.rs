@@ -25,6 +25,8 @@ pub struct Deployment {
     pub replicas: u16,
     /// The flags it was generated with (beyond home, ports and out).
     pub args: Vec<String>,
+    /// Every spec flag it was generated with (home, replicas, ports, env and `args`).
+    pub spec_flags: Vec<String>,
 }
 
 impl Deployment {
@@ -32,13 +34,19 @@ impl Deployment {
     /// directories supervisord needs and copies the fixture app into `HOME/app`.
     /// `home_name` is the last path component of the home (it may hold a space).
     pub fn new(home_name: &str, replicas: u16, args: &[&str]) -> Deployment {
+        Deployment::with_room(home_name, replicas, replicas, args)
+    }
+
+    /// [`Deployment::new`] with free ports for `room` replicas (at least `replicas`), so the
+    /// replica count can grow later.
+    pub fn with_room(home_name: &str, replicas: u16, room: u16, args: &[&str]) -> Deployment {
         require_tools();
         let dir = tempfile::Builder::new()
             .prefix("trident-e2e-")
             .tempdir()
             .unwrap();
         let home = dir.path().join(home_name);
-        let (base_port, listen) = free_ports(replicas);
+        let (base_port, listen) = free_ports(room.max(replicas));
         let (b, l, r) = (
             base_port.to_string(),
             listen.to_string(),
@@ -62,6 +70,7 @@ impl Deployment {
             home.join("log/requests.log").display()
         );
         all.extend_from_slice(&["--env", &request_log]);
+        let spec_flags: Vec<String> = all[1..].iter().map(|s| s.to_string()).collect();
         let etc = home.join("etc");
         let etc_s = etc.to_str().unwrap().to_string();
         all.extend_from_slice(&["--out", &etc_s]);
@@ -86,7 +95,18 @@ impl Deployment {
             listen,
             replicas,
             args: args.iter().map(|s| s.to_string()).collect(),
+            spec_flags,
         }
+    }
+
+    /// The spec flags with `flag` set to `value` (added when it was not given).
+    pub fn flags_with(&self, flag: &str, value: &str) -> Vec<String> {
+        let mut out = self.spec_flags.clone();
+        match out.iter().position(|f| f == flag) {
+            Some(i) => out[i + 1] = value.to_string(),
+            None => out.extend([flag.to_string(), value.to_string()]),
+        }
+        out
     }
 
     /// A path under the home.

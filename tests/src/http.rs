@@ -188,3 +188,56 @@ pub fn load(
         .map(|r| r.expect("every request ran"))
         .collect()
 }
+
+/// Steady load for a rollout: `clients` threads, each in a loop, sending in turn a GET, a
+/// POST and a slow GET (`/slow?who=any&secs=0.3`), every request with its own id, until
+/// [`Steady::stop`], and at most `limit` requests or `max_time` in all.
+pub struct Steady {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<Vec<(String, String, Reply)>>>,
+}
+
+impl Steady {
+    /// Starts the clients against 127.0.0.1:`port`; ids start with `tag`.
+    pub fn start(port: u16, clients: usize, tag: &str, limit: usize, max_time: Duration) -> Steady {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let threads = (0..clients)
+            .map(|c| {
+                let (stop, sent, tag) = (stop.clone(), sent.clone(), tag.to_string());
+                std::thread::spawn(move || {
+                    let mut out = Vec::new();
+                    let mut i = 0usize;
+                    while !stop.load(Ordering::Relaxed)
+                        && sent.fetch_add(1, Ordering::Relaxed) < limit
+                        && started.elapsed() < max_time
+                    {
+                        let (method, path) = match i % 3 {
+                            0 => ("GET", "/"),
+                            1 => ("POST", "/"),
+                            _ => ("GET", "/slow?who=any&secs=0.3"),
+                        };
+                        let id = format!("{tag}-{c}-{i}");
+                        let r = http(method, port, path, &id, Duration::from_secs(30));
+                        out.push((method.to_string(), id, r));
+                        i += 1;
+                    }
+                    out
+                })
+            })
+            .collect();
+        Steady { stop, threads }
+    }
+
+    /// Stops the clients and returns every exchange: (method, request id, reply).
+    pub fn stop(self) -> Vec<(String, String, Reply)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a load client panicked"))
+            .collect()
+    }
+}

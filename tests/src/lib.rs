@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use browser::ChromeDriver;
 pub use deployment::{Deployment, Running};
-pub use http::{free_ports, http, http_with, listening, load, Reply};
+pub use http::{free_ports, http, http_with, listening, load, Reply, Steady};
 pub use process::{alive, descendants, signal};
 pub use tools::{copy_tree, django_fixture, require_tools, trident, trident_bin, INSTALL};
 

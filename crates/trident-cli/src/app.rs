@@ -28,6 +28,8 @@ pub enum Error {
     Refused(String),
     /// I/O and other failures (exit 2).
     Io(String, io::Error),
+    /// A live command stopped: its message and exit status.
+    Live(String, u8),
 }
 
 impl Error {
@@ -39,6 +41,7 @@ impl Error {
         ExitCode::from(match self {
             Error::Invalid(_) | Error::NotGenerated(_) | Error::Refused(_) => INVALID,
             Error::Io(..) => FAILURE,
+            Error::Live(_, code) => *code,
         })
     }
 
@@ -49,7 +52,7 @@ impl Error {
                 print_diagnostics(diags);
                 eprintln!("nothing was written");
             }
-            Error::Refused(msg) => {
+            Error::Refused(msg) | Error::Live(msg, _) => {
                 eprintln!("{}error{}: {msg}", ERROR.render(), ERROR.render_reset())
             }
             Error::Io(what, e) => {
@@ -97,11 +100,26 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .map_err(out_err)?;
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Rollout { input, dry_run } => {
+            crate::live::run(&load_valid(&input)?, crate::live::Command::Rollout, dry_run)
+        }
+        Cmd::Apply { input, dry_run } => {
+            crate::live::run(&load_valid(&input)?, crate::live::Command::Apply, dry_run)
+        }
         Cmd::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "trident", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The spec, its files and its validated form, or every diagnostic.
+fn load_valid(input: &Input) -> Result<(trident_core::ValidSpec, trident_core::Generated), Error> {
+    let spec = load(input)?;
+    let generated = trident_core::generate(&spec).map_err(Error::Invalid)?;
+    print_diagnostics(&generated.warnings);
+    let valid = trident_core::validate(&spec).map_err(Error::Invalid)?;
+    Ok((valid, generated))
 }
 
 /// Defaults, then the spec file, then flags. Every flag error is reported at once.

@@ -32,6 +32,18 @@ Exit status:
   1  invalid input: the spec has errors, or a file would be overwritten without --force
   2  usage or I/O error";
 
+const LIVE: &str = "\
+Both talk only to the stack's own supervisord (the unix socket in RUN_DIR) and, through it, to
+nginx; run them as the user who owns the stack. They refuse, changing nothing, when the stack
+is not running or is not the one the spec describes. Ctrl+C stops at the next safe point with
+every replica in rotation; running the same command again finishes the job.
+
+Exit status:
+  0  done
+  1  refused (nothing changed), or a replica failed (it stays out of rotation; the others serve)
+  2  usage or I/O error
+  130 interrupted";
+
 /// Trident: one deployment spec in, matching supervisord.conf, webapp.ini (uWSGI) and
 /// nginx.conf out.
 #[derive(Debug, Parser)]
@@ -79,6 +91,30 @@ pub enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = SpecFormat::Toml)]
         format: SpecFormat,
+    },
+    /// Restart every replica in turn on a running stack, without a failed request: each is
+    /// taken out of nginx's rotation, finishes what it serves (at most --grace), restarts,
+    /// answers through its own socket, and goes back. For a code deploy.
+    #[command(after_help = LIVE)]
+    Rollout {
+        /// Spec options (the ones the stack was generated with).
+        #[command(flatten)]
+        input: Input,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Bring a running stack to a changed spec without a failed request: write the files,
+    /// start new replicas before nginx sends them anything, take removed ones out of nginx
+    /// before they stop, roll changed ones. For a spec change (replicas, settings).
+    #[command(after_help = LIVE)]
+    Apply {
+        /// Spec options (the new spec).
+        #[command(flatten)]
+        input: Input,
+        /// Print what would change and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print a shell completion script.
     Completions {

@@ -3,6 +3,7 @@
 
 mod app;
 mod args;
+mod live;
 mod write;
 
 use std::process::ExitCode;

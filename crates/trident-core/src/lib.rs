@@ -14,6 +14,7 @@ pub mod consistency;
 mod diag;
 pub mod fields;
 pub mod layout;
+pub mod live;
 mod render;
 mod spec;
 mod validate;

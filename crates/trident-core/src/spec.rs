@@ -124,6 +124,8 @@ spec! {
         "uwsgi_read_timeout: how long nginx waits for an answer";
     wait_for_backends: u32 = 10, Failover, "Wait for backends", "SECS",
         "nginx starts once every replica accepts, waiting at most this long (0 = at once)";
+    grace: u32 = 30, Failover, "Grace", "SECS",
+        "rollout and apply: how long a replica out of rotation may finish what it serves";
     tls_cert: Option<String> = None, Edge, "TLS certificate", "PATH",
         "PEM certificate chain; with TLS_KEY nginx serves HTTPS and the plain port redirects [default: plain HTTP]";
     tls_key: Option<String> = None, Edge, "TLS key", "PATH",

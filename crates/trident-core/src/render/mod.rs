@@ -55,12 +55,23 @@ pub fn render(valid: &ValidSpec) -> Vec<RenderedFile> {
     ]
 }
 
+/// `nginx.conf` with the replicas in `down` out of rotation (see [`crate::live`]).
+pub(crate) fn nginx_with_down(valid: &ValidSpec, down: &[u32]) -> String {
+    let ctx = Context {
+        down,
+        ..Context::new(valid)
+    };
+    nginx::render(&ctx)
+}
+
 /// Values every renderer needs, computed once.
 pub(crate) struct Context<'a> {
     pub spec: &'a Spec,
     pub layout: &'a Layout,
     pub dirs: &'a Dirs,
     pub command: String,
+    /// Replicas nginx is to leave out of rotation (rollout and apply; empty otherwise).
+    pub down: &'a [u32],
 }
 
 impl<'a> Context<'a> {
@@ -70,6 +81,7 @@ impl<'a> Context<'a> {
             layout: valid.layout(),
             dirs: &valid.layout().dirs,
             command: reproduce_command(valid.spec()),
+            down: &[],
         }
     }
 

@@ -98,6 +98,14 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         ctx.conf(super::NGINX_CONF)
     );
     certificate_steps(ctx, o);
+    if !ctx.down.is_empty() {
+        o.push_str(crate::live::DRAIN_MARK);
+        for &k in ctx.down {
+            o.push(' ');
+            ctx.layout.push_program(o, k);
+        }
+        o.push('\n');
+    }
     main_context(ctx, o);
     let _ = writeln!(o, "http {{");
     http_settings(ctx, o);
@@ -375,12 +383,17 @@ fn upstream(ctx: &Context<'_>, o: &mut String) {
     } else {
         ""
     };
+    let down_params = params.replace(';', " down;");
     for k in 0..spec.replicas {
         o.push_str("        server ");
         o.push_str(quote);
         ctx.layout.push_endpoint(o, k);
         o.push_str(quote);
-        o.push_str(&params);
+        o.push_str(if ctx.down.contains(&k) {
+            &down_params
+        } else {
+            &params
+        });
     }
     let _ = writeln!(o, "    }}");
 }

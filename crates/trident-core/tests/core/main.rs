@@ -4,6 +4,7 @@ mod edge;
 mod fields;
 mod golden;
 mod injection;
+mod live;
 mod props;
 mod readme;
 mod rules;

@@ -1,0 +1,596 @@
+//! A running stack and the two commands made of its operations: [`rollout`] and [`apply`].
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use trident_core::live::{change, nginx_with_down, replica_programs, Change};
+use trident_core::{
+    Generated, RenderedFile, ValidSpec, FILE_NAMES, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI,
+};
+
+use crate::probe::{self, Endpoint};
+use crate::supervisor::{Process, Supervisor};
+
+/// How long a replica may take from `start` to answering through its socket.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long nginx may take to start its new workers after a reload.
+const RELOAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a command reports as it goes, for the user to watch.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A step starts: (program, what it waits for).
+    Step(String, String),
+    /// A step is done: (program, what was done, how long it took).
+    Done(String, String, Duration),
+    /// Something worth knowing that is no failure.
+    Note(String),
+}
+
+/// Why a command stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// The stack is not the one the spec describes, or not running: nothing was changed.
+    Refused(String),
+    /// A step failed; what the stack looks like now is in the message.
+    Failed(String),
+    /// Ctrl+C or SIGTERM: stopped at a safe point.
+    Interrupted(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Refused(m) | Failure::Failed(m) | Failure::Interrupted(m) => f.write_str(m),
+        }
+    }
+}
+
+/// One replica's timings in a rollout.
+#[derive(Clone, Debug)]
+pub struct Rolled {
+    /// Program name.
+    pub name: String,
+    /// From the reload that took it out of rotation until nginx's old workers had finished.
+    pub drain: Duration,
+    /// Stop and start through supervisord.
+    pub restart: Duration,
+    /// From RUNNING until it answered through its own socket.
+    pub ready: Duration,
+}
+
+/// A running stack described by a valid spec.
+pub struct Stack<'a> {
+    valid: &'a ValidSpec,
+    files: &'a [RenderedFile],
+    sup: Supervisor,
+    conf: PathBuf,
+    grace: Duration,
+    interrupted: &'a AtomicBool,
+    report: &'a mut dyn FnMut(Event),
+}
+
+impl<'a> Stack<'a> {
+    /// The stack of `valid`, whose files are `generated`. `interrupted` is set by a signal
+    /// handler; `report` receives progress.
+    pub fn new(
+        valid: &'a ValidSpec,
+        generated: &'a Generated,
+        interrupted: &'a AtomicBool,
+        report: &'a mut dyn FnMut(Event),
+    ) -> Stack<'a> {
+        let layout = valid.layout();
+        Stack {
+            valid,
+            files: &generated.files,
+            sup: Supervisor::new(Path::new(&layout.supervisor_socket())),
+            conf: PathBuf::from(&layout.dirs.conf),
+            grace: Duration::from_secs(u64::from(valid.spec().grace)),
+            interrupted,
+            report,
+        }
+    }
+
+    fn say(&mut self, e: Event) {
+        (self.report)(e);
+    }
+
+    fn file(&self, name: &str) -> &str {
+        self.files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.contents.as_str())
+            .unwrap_or("")
+    }
+
+    fn nginx_program(&self) -> &str {
+        &self.valid.spec().nginx_program
+    }
+
+    fn log_of(&self, program: &str) -> String {
+        format!("{}/{program}.log", self.valid.layout().dirs.log)
+    }
+
+    /// supervisord's programs, or a refusal saying the stack is not running.
+    fn running(&self) -> Result<Vec<Process>, Failure> {
+        self.sup.processes().map_err(|e| {
+            Failure::Refused(format!(
+                "{e}; start it with supervisord -c {}",
+                self.conf.join(SUPERVISORD_CONF).display()
+            ))
+        })
+    }
+
+    /// Refuses unless supervisord runs exactly `want` replicas plus nginx. Waits (at most
+    /// [`READY_TIMEOUT`]) while programs are still STARTING.
+    fn expect_programs(&self, want: &[String], hint: &str) -> Result<Vec<Process>, Failure> {
+        let t = Instant::now();
+        let mut running = self.running()?;
+        while running.iter().any(|p| p.state == "STARTING") && t.elapsed() < READY_TIMEOUT {
+            std::thread::sleep(Duration::from_millis(100));
+            running = self.running()?;
+        }
+        let names: BTreeSet<&str> = running.iter().map(|p| p.name.as_str()).collect();
+        let mut expected: BTreeSet<&str> = want.iter().map(String::as_str).collect();
+        expected.insert(self.nginx_program());
+        if names != expected {
+            return Err(Failure::Refused(format!(
+                "this stack is not the one the spec describes: supervisord runs {} but the spec has {}; {hint}",
+                join(names.iter().copied()),
+                join(expected.iter().copied())
+            )));
+        }
+        match running.iter().find(|p| p.name == self.nginx_program()) {
+            Some(p) if p.state == "RUNNING" && p.pid > 0 => Ok(running),
+            found => Err(Failure::Refused(format!(
+                "nginx ({}) is not RUNNING ({}); start it with supervisorctl -c {} start {}",
+                self.nginx_program(),
+                found.map_or("absent", |p| p.state.as_str()),
+                self.conf.join(SUPERVISORD_CONF).display(),
+                self.nginx_program()
+            ))),
+        }
+    }
+
+    /// Writes `text` to the conf directory's `name`, atomically.
+    fn write(&self, name: &str, text: &str) -> Result<(), Failure> {
+        let path = self.conf.join(name);
+        let tmp = self
+            .conf
+            .join(format!(".{name}.trident-live-{}", std::process::id()));
+        let result = fs::File::create(&tmp)
+            .and_then(|mut f| {
+                f.write_all(text.as_bytes())?;
+                f.sync_all()
+            })
+            .and_then(|()| fs::rename(&tmp, &path));
+        result.map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            Failure::Failed(format!("cannot write {}: {e}", path.display()))
+        })
+    }
+
+    /// Writes nginx.conf with `down` out of rotation and reloads nginx: returns once nginx's
+    /// old workers (which hold every request sent before) have exited, or after the grace.
+    fn route(&mut self, down: &[u32]) -> Result<Duration, Failure> {
+        self.write(NGINX_CONF, &nginx_with_down(self.valid, down))?;
+        self.reload()
+    }
+
+    /// HUPs nginx and waits for its old workers to finish.
+    fn reload(&mut self) -> Result<Duration, Failure> {
+        let t = Instant::now();
+        let nginx = self.nginx_program().to_string();
+        let master = self
+            .sup
+            .process(&nginx)
+            .map_err(|e| Failure::Failed(e.to_string()))?
+            .map(|p| p.pid)
+            .filter(|&pid| pid > 0)
+            .ok_or_else(|| Failure::Failed(format!("{nginx} is not running")))?;
+        let old = crate::nginx::workers(master);
+        self.sup
+            .signal(&nginx, "HUP")
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        // New workers mean the new config was read; an invalid config keeps the old ones.
+        let deadline = Instant::now() + RELOAD_TIMEOUT;
+        while crate::nginx::workers(master).is_subset(&old) {
+            if Instant::now() > deadline {
+                return Err(Failure::Failed(format!(
+                    "nginx did not reload within {RELOAD_TIMEOUT:?} (its log: {})",
+                    self.log_of(&nginx)
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let deadline = Instant::now() + self.grace;
+        while crate::nginx::workers(master)
+            .iter()
+            .any(|p| old.contains(p))
+        {
+            if Instant::now() > deadline {
+                self.say(Event::Note(format!(
+                    "nginx's old workers still serve after the grace of {:?}; going on",
+                    self.grace
+                )));
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(t.elapsed())
+    }
+
+    /// Waits until replica `k` answers `GET /` through its own socket with a status below
+    /// 500, failing when supervisord gives up on it or after [`READY_TIMEOUT`].
+    fn ready(&mut self, k: u32) -> Result<Duration, Failure> {
+        let t = Instant::now();
+        let layout = self.valid.layout();
+        let name = layout.program(k);
+        let mut endpoint = String::new();
+        layout.push_endpoint(&mut endpoint, k);
+        let endpoint = Endpoint::parse(&endpoint);
+        let host = self
+            .valid
+            .spec()
+            .server_name
+            .split(' ')
+            .find(|n| *n != "_" && !n.starts_with("*."))
+            .unwrap_or("localhost")
+            .to_string();
+        self.say(Event::Step(
+            name.clone(),
+            format!("waiting until it answers through {endpoint}"),
+        ));
+        let mut last;
+        loop {
+            match probe::status(&endpoint, &host, Duration::from_secs(10)) {
+                Ok(status) if status < 500 => return Ok(t.elapsed()),
+                Ok(status) => last = format!("it answered {status}"),
+                Err(e) => last = e,
+            }
+            let state = self
+                .sup
+                .process(&name)
+                .ok()
+                .flatten()
+                .map(|p| p.state)
+                .unwrap_or_default();
+            if matches!(state.as_str(), "FATAL" | "BACKOFF" | "EXITED" | "STOPPED")
+                || t.elapsed() > READY_TIMEOUT
+            {
+                return Err(Failure::Failed(format!(
+                    "{name} did not come back ({state}, {last}); see its log: {}",
+                    self.log_of(&name)
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// After Ctrl+C or SIGTERM: every replica back in rotation, then stop.
+    fn stop_if_interrupted(&mut self, what: &str) -> Result<(), Failure> {
+        if !self.interrupted.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.route(&[])?;
+        Err(Failure::Interrupted(format!(
+            "interrupted {what}; every replica is back in rotation. Run the same command again to finish."
+        )))
+    }
+
+    /// Takes replica `k` out of rotation, restarts it, waits until it answers, and leaves it
+    /// out (the caller puts it back, together with the next step's reload).
+    fn roll(
+        &mut self,
+        k: u32,
+        restart: &mut dyn FnMut(&Supervisor, &str) -> Result<(), crate::supervisor::Error>,
+    ) -> Result<Rolled, Failure> {
+        let name = self.valid.layout().program(k);
+        self.say(Event::Step(
+            name.clone(),
+            "out of rotation: nginx reloads, its old workers finish what they serve".into(),
+        ));
+        let drain = self.route(&[k])?;
+        self.say(Event::Done(
+            name.clone(),
+            "out of rotation, nothing in flight".into(),
+            drain,
+        ));
+        self.say(Event::Step(
+            name.clone(),
+            "restarting through supervisord".into(),
+        ));
+        let t = Instant::now();
+        restart(&self.sup, &name).map_err(|e| {
+            Failure::Failed(format!(
+                "{name} did not restart: {e}; it stays out of nginx's rotation, every other replica serves. See its log: {}",
+                self.log_of(&name)
+            ))
+        })?;
+        let restart = t.elapsed();
+        self.say(Event::Done(name.clone(), "restarted".into(), restart));
+        let ready = self.ready(k).map_err(|f| match f {
+            Failure::Failed(m) => Failure::Failed(format!(
+                "{m}. It stays out of nginx's rotation; every other replica serves."
+            )),
+            other => other,
+        })?;
+        self.say(Event::Done(
+            name.clone(),
+            "answers through its own socket".into(),
+            ready,
+        ));
+        Ok(Rolled {
+            name,
+            drain,
+            restart,
+            ready,
+        })
+    }
+}
+
+fn join<'s>(names: impl Iterator<Item = &'s str>) -> String {
+    let v: Vec<&str> = names.collect();
+    if v.is_empty() {
+        "nothing".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Reads the files a stack runs from its conf directory.
+pub fn files_on_disk(conf: &Path) -> Result<Vec<RenderedFile>, String> {
+    FILE_NAMES
+        .iter()
+        .map(|&name| {
+            fs::read_to_string(conf.join(name))
+                .map(|contents| RenderedFile { name, contents })
+                .map_err(|e| format!("cannot read {}: {e}", conf.join(name).display()))
+        })
+        .collect()
+}
+
+/// supervisord's fault codes that mean "already so".
+const NOT_RUNNING: i64 = 70;
+const ALREADY_STARTED: i64 = 60;
+
+/// Stops `name`; one that is not running (FATAL after a failed release) counts as stopped.
+fn stop(sup: &Supervisor, name: &str) -> Result<(), crate::supervisor::Error> {
+    match sup.stop(name) {
+        Err(crate::supervisor::Error::Fault(_, NOT_RUNNING, _)) => Ok(()),
+        other => other,
+    }
+}
+
+/// Starts `name` and waits until RUNNING; one that autostart already started counts.
+fn start(sup: &Supervisor, name: &str) -> Result<(), crate::supervisor::Error> {
+    match sup.start(name) {
+        Err(crate::supervisor::Error::Fault(_, ALREADY_STARTED, _)) => Ok(()),
+        other => other,
+    }
+}
+
+fn stop_start(sup: &Supervisor, name: &str) -> Result<(), crate::supervisor::Error> {
+    stop(sup, name)?;
+    start(sup, name)
+}
+
+/// Adds a program's group (new in the config, or changed and removed) and starts it.
+fn add_start(sup: &Supervisor, name: &str) -> Result<(), crate::supervisor::Error> {
+    sup.add(name)?;
+    start(sup, name)
+}
+
+/// Restarts every replica in turn with nothing lost: each one out of nginx's rotation, its
+/// requests finished (at most the grace), restarted, asked through its own socket, put back.
+/// The files on disk must be the spec's (nginx.conf may carry the marks of an interrupted
+/// run); they are again when it returns, unless a replica failed, which then stays out.
+pub fn rollout(stack: &mut Stack<'_>) -> Result<Vec<Rolled>, Failure> {
+    let conf = stack.conf.clone();
+    let on_disk = files_on_disk(&conf).map_err(Failure::Refused)?;
+    let ch = change(&on_disk, stack.files, stack.valid);
+    if !ch.is_empty() {
+        return Err(Failure::Refused(format!(
+            "the files in {} are not this spec's; for a spec change run trident apply with the same options",
+            conf.display()
+        )));
+    }
+    let replicas = replica_programs(stack.valid);
+    if replicas.len() < 2 {
+        return Err(Failure::Refused(
+            "with one replica a restart cannot keep serving; first run trident apply --replicas 2 (and the same options)".into(),
+        ));
+    }
+    stack.expect_programs(
+        &replicas,
+        "run trident apply with the options the stack was generated with, or check --home",
+    )?;
+    let mut done = Vec::new();
+    for k in 0..stack.valid.spec().replicas {
+        stack.stop_if_interrupted(&format!("before {}", replicas[k as usize]))?;
+        done.push(stack.roll(k, &mut stop_start)?);
+    }
+    stack.say(Event::Step(
+        "nginx".into(),
+        "every replica back in rotation".into(),
+    ));
+    let t = stack.route(&[])?;
+    stack.say(Event::Done(
+        "nginx".into(),
+        "every replica in rotation".into(),
+        t,
+    ));
+    Ok(done)
+}
+
+/// What [`apply`] did.
+#[derive(Clone, Debug, Default)]
+pub struct Applied {
+    /// The difference it applied.
+    pub change: Change,
+    /// Replicas it restarted.
+    pub rolled: Vec<Rolled>,
+}
+
+/// Brings a running stack from the files on disk to `stack`'s spec: writes the new files,
+/// starts new replicas and waits until they answer before nginx sends them anything, takes
+/// removed replicas out of nginx before they stop, and rolls changed ones.
+pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
+    let conf = stack.conf.clone();
+    let on_disk = files_on_disk(&conf).map_err(Failure::Refused)?;
+    let pending_path = PathBuf::from(&stack.valid.layout().dirs.run).join("trident-apply.pending");
+    let mut ch = change(&on_disk, stack.files, stack.valid);
+    // An interrupted apply leaves the replicas it had still to restart here.
+    let pending: Vec<String> = fs::read_to_string(&pending_path)
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    for name in &pending {
+        if ch.kept.contains(name) {
+            ch.kept.retain(|n| n != name);
+            ch.changed.push(name.clone());
+        }
+    }
+    if ch.control {
+        return Err(Failure::Refused(format!(
+            "supervisord's own settings (socket, logs, pid file) change: a running supervisord cannot take them. Stop the stack (supervisorctl -c {} shutdown), write the files with trident generate --out, and start it again",
+            conf.join(SUPERVISORD_CONF).display()
+        )));
+    }
+    // The running programs must be the ones on disk.
+    let sections = trident_core::live::program_sections(&on_disk[0].contents);
+    let running = stack.running()?;
+    let names: BTreeSet<&str> = running.iter().map(|p| p.name.as_str()).collect();
+    let on_disk_names: BTreeSet<&str> = sections.iter().map(|s| s.0).collect();
+    if names != on_disk_names {
+        return Err(Failure::Refused(format!(
+            "supervisord runs {} but {} describes {}; reread it first (supervisorctl -c {0} update) or check --home",
+            join(names.iter().copied()),
+            conf.join(SUPERVISORD_CONF).display(),
+            join(on_disk_names.iter().copied())
+        )));
+    }
+    if stack.valid.spec().replicas < 2 && !ch.changed.is_empty() {
+        stack.say(Event::Note(
+            "with one replica, restarting it cannot keep serving: requests wait or fail meanwhile"
+                .into(),
+        ));
+    }
+    if ch.is_empty() && pending.is_empty() {
+        stack.say(Event::Note(
+            "the stack already runs this spec: nothing to do".into(),
+        ));
+        return Ok(Applied {
+            change: ch,
+            rolled: Vec::new(),
+        });
+    }
+    // Remember what is still to restart, so an interrupted apply can finish it.
+    if !ch.changed.is_empty() {
+        fs::write(&pending_path, ch.changed.join("\n")).map_err(|e| {
+            Failure::Failed(format!("cannot write {}: {e}", pending_path.display()))
+        })?;
+    }
+
+    // 1. The replicas' files; supervisord rereads its config (nothing restarts yet).
+    stack.write(UWSGI_INI, stack.file(UWSGI_INI).to_string().as_str())?;
+    stack.write(
+        SUPERVISORD_CONF,
+        stack.file(SUPERVISORD_CONF).to_string().as_str(),
+    )?;
+    stack
+        .sup
+        .reread()
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    // 2. New replicas, ready before nginx knows them.
+    let layout = stack.valid.layout().clone();
+    for name in ch.added.clone() {
+        let k = layout.replica_of_program(&name).unwrap_or(0);
+        stack.say(Event::Step(
+            name.clone(),
+            "starting (nginx sends it nothing yet)".into(),
+        ));
+        let t = Instant::now();
+        add_start(&stack.sup, &name).map_err(|e| {
+            Failure::Failed(format!(
+                "{name} did not start: {e}; nginx sends it nothing, the other replicas serve. See its log: {}",
+                stack.log_of(&name)
+            ))
+        })?;
+        stack.say(Event::Done(name.clone(), "started".into(), t.elapsed()));
+        let ready = stack.ready(k)?;
+        stack.say(Event::Done(
+            name,
+            "answers through its own socket".into(),
+            ready,
+        ));
+    }
+    // 3. nginx to the new set of replicas: removed ones leave rotation, added ones join.
+    stack.say(Event::Step(
+        "nginx".into(),
+        "reloading with the new replicas".into(),
+    ));
+    let t = stack.route(&[])?;
+    stack.say(Event::Done(
+        "nginx".into(),
+        "serves the new set of replicas".into(),
+        t,
+    ));
+    // 4. Removed replicas: nothing in flight any more (the old workers are gone).
+    for name in ch.removed.clone() {
+        stack.say(Event::Step(
+            name.clone(),
+            "stopping (out of rotation, nothing in flight)".into(),
+        ));
+        let t = Instant::now();
+        stop(&stack.sup, &name)
+            .and_then(|()| stack.sup.remove(&name))
+            .map_err(|e| Failure::Failed(format!("{name} could not be removed: {e}")))?;
+        stack.say(Event::Done(name, "stopped and removed".into(), t.elapsed()));
+    }
+    // 5. Changed replicas, one at a time; supervisord takes a changed program's new
+    //    settings when its group is added again.
+    let mut rolled = Vec::new();
+    for name in ch.changed.clone() {
+        stack.stop_if_interrupted(&format!("before {name}"))?;
+        let k = layout.replica_of_program(&name).unwrap_or(0);
+        let mut readd = |sup: &Supervisor, name: &str| -> Result<(), crate::supervisor::Error> {
+            stop(sup, name)?;
+            sup.remove(name)?;
+            add_start(sup, name)
+        };
+        rolled.push(stack.roll(k, &mut readd)?);
+        let left: Vec<&String> = ch
+            .changed
+            .iter()
+            .skip_while(|n| **n != name)
+            .skip(1)
+            .collect();
+        let _ = fs::write(
+            &pending_path,
+            left.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    let _ = fs::remove_file(&pending_path);
+    if !rolled.is_empty() {
+        let t = stack.route(&[])?;
+        stack.say(Event::Done(
+            "nginx".into(),
+            "every replica in rotation".into(),
+            t,
+        ));
+    }
+    if ch.nginx_program {
+        stack.say(Event::Note(format!(
+            "nginx's program settings in supervisord.conf changed; they apply at its next start (a restart of {} drops connections; nginx's own config is already live)",
+            stack.nginx_program()
+        )));
+    }
+    Ok(Applied { change: ch, rolled })
+}
