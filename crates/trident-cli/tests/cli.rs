@@ -350,3 +350,84 @@ fn help_says_what_protects_against_a_blocked_replica() {
         );
     }
 }
+
+#[test]
+fn rollout_dry_run_prints_the_plan_and_touches_nothing() {
+    let o = trident(&[
+        "rollout",
+        "--dry-run",
+        "--replicas",
+        "2",
+        "--home",
+        "/nonexistent/x",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("p0: out of nginx's rotation") && out.contains("p1:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("127.0.0.1:8081") && out.contains("at most 30 s"),
+        "{out}"
+    );
+}
+
+#[test]
+fn apply_dry_run_names_what_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_str().unwrap();
+    let etc = dir.path().join("etc");
+    assert_eq!(
+        code(&trident(&[
+            "generate",
+            "--home",
+            home,
+            "--out",
+            etc.to_str().unwrap()
+        ])),
+        0
+    );
+    let o = trident(&[
+        "apply",
+        "--dry-run",
+        "--home",
+        home,
+        "--replicas",
+        "4",
+        "--listen",
+        "9000",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("p3: start") && out.contains("nginx: new nginx.conf, reload"),
+        "{out}"
+    );
+    let o = trident(&["apply", "--dry-run", "--home", home]);
+    assert!(stdout(&o).contains("nothing to do"), "{}", stdout(&o));
+}
+
+#[test]
+fn live_commands_refuse_when_no_stack_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_str().unwrap();
+    let etc = dir.path().join("etc");
+    assert_eq!(
+        code(&trident(&[
+            "generate",
+            "--home",
+            home,
+            "--out",
+            etc.to_str().unwrap()
+        ])),
+        0
+    );
+    let o = trident(&["rollout", "--home", home]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("not running") && stderr(&o).contains("nothing was changed"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -285,6 +285,26 @@ fn stack(out: &mut String) -> Result<(), String> {
     Ok(())
 }
 
+fn rollout(out: &mut String) -> Result<(), String> {
+    let text = output(cargo().args([
+        "run",
+        "--quiet",
+        "-p",
+        "trident-e2e",
+        "--example",
+        "rollout_bench",
+    ]))?;
+    let _ = writeln!(
+        out,
+        "## 5. Rollout under load
+
+`trident rollout` on a real stack (`cargo run -p trident-e2e --example rollout_bench`).
+
+{text}"
+    );
+    Ok(())
+}
+
 /// Runs every measurement and writes BENCHMARKS.md.
 pub fn bench() -> Result<(), String> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -310,6 +330,7 @@ pub fn bench() -> Result<(), String> {
     cli(&mut out)?;
     web(&mut out)?;
     stack(&mut out)?;
+    rollout(&mut out)?;
     std::fs::write(root().join("BENCHMARKS.md"), &out).map_err(|e| e.to_string())?;
     readme_summary(&out)?;
     println!("{out}");

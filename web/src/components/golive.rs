@@ -46,6 +46,11 @@ pub fn go_live_text(spec: &Spec) -> String {
         nginx_conf = conf(NGINX_CONF),
         sup = conf(SUPERVISORD_CONF),
     );
+    let flags = reproduce_command(spec);
+    let flags = flags.strip_prefix("trident generate").unwrap_or("");
+    text.push_str(&format!(
+        "\n# deploy new code, one replica at a time, no failed request:\ntrident rollout{flags}\n# after changing settings here, on the running stack:\ntrident apply{flags}"
+    ));
     for line in https_steps(spec, &layout) {
         text.push('\n');
         // Explanations as shell comments, commands as they are.

@@ -39,6 +39,16 @@ fn preamble(ctx: &Context<'_>, o: &mut String) {
         o,
         "; Start: supervisord -c '{sup}'   Check: supervisorctl -c '{sup}' status"
     );
+    // The same flags drive the running stack.
+    let flags = ctx.command.strip_prefix("trident generate").unwrap_or("");
+    let _ = writeln!(
+        o,
+        "; Deploy new code without a failed request: trident rollout{flags}"
+    );
+    let _ = writeln!(
+        o,
+        "; Change the spec on the running stack: trident apply with the new flags"
+    );
     let _ = writeln!(o);
 }
 
