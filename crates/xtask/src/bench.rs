@@ -206,7 +206,7 @@ fn web(out: &mut String) -> Result<(), String> {
 }
 
 /// gzip -9 size of a file.
-fn gzip_size(path: &Path) -> Result<u64, String> {
+pub fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")
         .args(["-9", "-c"])
         .arg(path)

@@ -108,6 +108,40 @@ pub fn trunk_build(extra: &[&str]) -> Result<(), String> {
 /// timings) that `web_bench` and `web_profile` drive.
 pub const BENCH_DIST: &str = "target/dist-bench";
 
+/// Most bytes (gzip -9) the shipped page's wasm, JS and CSS may take together. Issue 12
+/// asks for 125 KB; after this session's savings (lol_alloc, wasm-opt --converge and
+/// stripping, minified CSS and HTML, no IpAddr formatting) the page is 127.5 KB, so the guard
+/// stands just above it: a feature that adds weight has to pay for it.
+pub const PAGE_BUDGET: u64 = 128_000;
+
+/// Fails when dist/'s wasm + JS + CSS exceed [`PAGE_BUDGET`] (gzip -9).
+pub fn page_budget() -> Result<(), String> {
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for entry in std::fs::read_dir(root().join("dist")).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path
+            .extension()
+            .is_some_and(|e| e == "wasm" || e == "js" || e == "css")
+        {
+            let size = bench::gzip_size(&path)?;
+            total += size;
+            parts.push(format!(
+                "{} {size}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ));
+        }
+    }
+    if total > PAGE_BUDGET {
+        return Err(format!(
+            "the page is {total} bytes gzip ({}), over its budget of {PAGE_BUDGET}: find what grew (cargo xtask bench reports where the bytes go) or make room",
+            parts.join(", ")
+        ));
+    }
+    eprintln!("page: {total} bytes gzip (wasm + JS + CSS), budget {PAGE_BUDGET}");
+    Ok(())
+}
+
 /// Raw, gzip -9 and brotli sizes of every asset in `dist`, as a Markdown table.
 pub fn sizes(dist: &Path) -> Result<String, String> {
     let mut rows = Vec::new();
@@ -163,6 +197,7 @@ fn test(extra: &[String]) -> Result<(), String> {
         "wasm32-unknown-unknown",
     ]))?;
     web_build()?;
+    page_budget()?;
     run(cargo()
         .args(["test", "--workspace"])
         .args(extra)

@@ -617,8 +617,10 @@ fn addresses(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 out.push(Diagnostic::warning(
                     "uwsgi-exposed",
                     "bind",
+                    // The text as given, not IpAddr's Display (which costs the page 1 KB).
                     format!(
-                        "uWSGI binds {ip}: anyone who reaches these ports speaks the uwsgi protocol directly, bypasses nginx, and can choose the code uWSGI runs"
+                        "uWSGI binds {}: anyone who reaches these ports speaks the uwsgi protocol directly, bypasses nginx, and can choose the code uWSGI runs",
+                        spec.bind
                     ),
                     "bind uWSGI to 127.0.0.1 (or use unix sockets) and expose only nginx",
                 ));
