@@ -4,7 +4,7 @@
 
 use fantoccini::{Client, Locator};
 use serde_json::json;
-use trident_e2e::webdriver::{connect, open_page, wait_until, Post};
+use trident_e2e::webdriver::{connect, connect_sized, open_page, two_frames, wait_until, Post};
 use trident_e2e::{trident, workspace, ChromeDriver};
 use trident_static::StaticServer;
 
@@ -328,5 +328,177 @@ async fn panes_equal_the_cli_for_a_non_default_spec() {
     for f in FILES {
         assert_eq!(pane(&c, f).await, cli(&args, f), "{f}");
     }
+    c.close().await.unwrap();
+}
+
+/// Lines added and removed between two texts (through a longest common subsequence).
+fn changed_lines(before: &str, after: &str) -> (usize, usize) {
+    let (a, b): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    (b.len() - lcs[0][0], a.len() - lcs[0][0])
+}
+
+/// True when the line of pane `file` that starts with `start` is inside both its pane's
+/// visible part and the window.
+async fn line_in_view(c: &Client, file: &str, start: &str) -> bool {
+    let id = format!("pane-{}", file.replace('.', "-"));
+    let script = format!(
+        "const pre = document.getElementById('{id}').closest('section').querySelector('pre');
+         const line = [...pre.querySelectorAll('.line')].find(l => l.textContent.startsWith({}));
+         if (!line) return false;
+         const r = line.getBoundingClientRect(), p = pre.getBoundingClientRect();
+         return r.top >= Math.max(0, p.top) && r.bottom <= Math.min(innerHeight, p.bottom);",
+        serde_json::to_string(start).unwrap()
+    );
+    c.execute(&script, vec![])
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn at_1400_by_900_every_change_is_in_view_and_marked() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = connect_sized(&driver, 1400, 900).await;
+    open(&c, &server, "").await;
+    let slider = by_label(&c, "Replicas").await;
+    for _ in 0..9 {
+        slider.send_keys("\u{E014}").await.unwrap(); // ArrowRight: 3 -> 12
+    }
+    let want = cli(&["--replicas", "12"], "supervisord.conf");
+    wait_for_pane(&c, "supervisord.conf", &want).await;
+    wait_for_pane(&c, "nginx.conf", &cli(&["--replicas", "12"], "nginx.conf")).await;
+    // Panes scroll in the next animation frame.
+    two_frames(&c).await;
+    assert!(
+        line_in_view(&c, "supervisord.conf", "[program:p11]").await,
+        "[program:p11] is not in view"
+    );
+    assert!(
+        line_in_view(&c, "nginx.conf", "        server 127.0.0.1:8091 ").await,
+        "the twelfth upstream server is not in view"
+    );
+    // Each heading's marker counts the lines added and removed since the move began.
+    for file in FILES {
+        let (added, removed) = changed_lines(&cli(&[], file), &cli(&["--replicas", "12"], file));
+        let id = format!("pane-{}", file.replace('.', "-"));
+        let marker = c
+            .execute(
+                &format!("const m = document.getElementById('{id}').closest('section').querySelector('.marker'); return m ? m.textContent : null;"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        if added + removed == 0 {
+            assert!(marker.is_null(), "{file}: {marker}");
+        } else {
+            assert_eq!(
+                marker.as_str(),
+                Some(format!("+{added} \u{2212}{removed}").as_str()),
+                "{file}"
+            );
+        }
+    }
+    // Once the value settles, one polite announcement names the files and the counts.
+    let (added, removed) = changed_lines(&cli(&[], "supervisord.conf"), &want);
+    let said = wait_until(
+        &c,
+        "const t = document.getElementById('changes-live').textContent; return t.length ? t : null;",
+        "the live region's announcement",
+    )
+    .await;
+    assert!(
+        said.as_str().unwrap_or_default().contains(&format!(
+            "supervisord.conf changed: {added} lines added, {removed} removed"
+        )),
+        "{said}"
+    );
+    assert_eq!(console_errors(&c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_pane_the_user_scrolled_is_not_pulled_back() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = connect_sized(&driver, 1400, 900).await;
+    open(&c, &server, "?replicas=8").await;
+    let pre =
+        "document.getElementById('pane-supervisord-conf').closest('section').querySelector('pre')";
+    // The user scrolls the pane to its top.
+    c.execute(&format!("{pre}.scrollTop = 0; return true;"), vec![])
+        .await
+        .unwrap();
+    c.execute(&format!("{pre}.scrollTop = 40; return true;"), vec![])
+        .await
+        .unwrap();
+    two_frames(&c).await;
+    let slider = by_label(&c, "Replicas").await;
+    slider.send_keys("\u{E014}").await.unwrap(); // 8 -> 9: a change far below
+    wait_for_pane(
+        &c,
+        "supervisord.conf",
+        &cli(&["--replicas", "9"], "supervisord.conf"),
+    )
+    .await;
+    two_frames(&c).await;
+    let top = c
+        .execute(&format!("return {pre}.scrollTop;"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        top.as_f64(),
+        Some(40.0),
+        "the pane was pulled away from where the user put it"
+    );
+    // The marker still brings the change into view.
+    c.find(Locator::Css("#pane-supervisord-conf ~ .marker"))
+        .await
+        .expect("a marker beside the heading")
+        .click()
+        .await
+        .unwrap();
+    assert!(line_in_view(&c, "supervisord.conf", "[program:p8]").await);
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn at_360_px_the_controls_come_first_and_nothing_scrolls_sideways() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = connect_sized(&driver, 360, 800).await;
+    open(&c, &server, "").await;
+    let width = c
+        .execute(
+            "return [document.documentElement.scrollWidth, innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (width[0].as_f64().unwrap(), width[1].as_f64().unwrap());
+    assert!(
+        scroll <= inner,
+        "the page is {scroll} px wide in a {inner} px window"
+    );
+    let order = c
+        .execute(
+            "return document.getElementById('f-replicas').getBoundingClientRect().top < document.getElementById('pane-supervisord-conf').getBoundingClientRect().top;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        order.as_bool(),
+        Some(true),
+        "the controls come before the files"
+    );
     c.close().await.unwrap();
 }

@@ -9,12 +9,17 @@ use serde_json::{json, Value};
 
 use crate::ChromeDriver;
 
-/// A new session on `driver`: headless Chromium with a 1280x1000 window. Creating a session
-/// starts Chromium, which can fail once on a loaded 2-core machine: one retry, then a panic
-/// with both errors.
+/// A new session on `driver`: headless Chromium with a 1280x1000 window.
 pub async fn connect(driver: &ChromeDriver) -> Client {
+    connect_sized(driver, 1280, 1000).await
+}
+
+/// A new session on `driver` with a `width` x `height` window. Creating a session starts
+/// Chromium, which can fail once on a loaded 2-core machine: one retry, then a panic with
+/// both errors.
+pub async fn connect_sized(driver: &ChromeDriver, width: u32, height: u32) -> Client {
     let caps: serde_json::Map<String, Value> =
-        serde_json::from_str(&driver.capabilities(1280, 1000)).expect("capabilities are JSON");
+        serde_json::from_str(&driver.capabilities(width, height)).expect("capabilities are JSON");
     let url = format!("http://127.0.0.1:{}", driver.port);
     let session = || async {
         ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -95,6 +100,16 @@ pub async fn wait_until(c: &Client, script: &str, what: &str) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// Waits for two animation frames: every scroll event queued before has been handled.
+pub async fn two_frames(c: &Client) {
+    c.execute_async(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+        vec![],
+    )
+    .await
+    .expect("animation frames");
 }
 
 /// Script that returns the text of every pane once each holds some, else null.

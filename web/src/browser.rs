@@ -92,6 +92,59 @@ pub fn replace_query(query: &str) {
     }
 }
 
+/// How long after the last change the screen-reader summary is spoken: not on every
+/// intermediate slider value, once the value settles.
+const SETTLE_MS: u32 = 1_000;
+
+/// Per file, the lines added and removed since the value started moving; and the timer that
+/// speaks them.
+type Changes = (
+    Vec<(String, usize, usize)>,
+    Option<gloo::timers::callback::Timeout>,
+);
+
+thread_local! {
+    static CHANGES: std::cell::RefCell<Changes> = const { std::cell::RefCell::new((Vec::new(), None)) };
+}
+
+/// Records that `file` now differs by `added`/`removed` lines from before the change began,
+/// and (re)arms the timer that writes the summary into the page's polite live region
+/// (`#changes-live`) once changes stop for [`SETTLE_MS`].
+pub fn announce_change(file: &str, added: usize, removed: usize) {
+    CHANGES.with(|c| {
+        let mut c = c.borrow_mut();
+        match c.0.iter_mut().find(|(f, _, _)| f == file) {
+            Some(entry) => (entry.1, entry.2) = (added, removed),
+            None => c.0.push((file.to_string(), added, removed)),
+        }
+        c.1 = Some(gloo::timers::callback::Timeout::new(SETTLE_MS, || {
+            CHANGES.with(|c| {
+                let mut c = c.borrow_mut();
+                let text: Vec<String> =
+                    c.0.drain(..)
+                        .map(|(f, a, r)| format!("{f} changed: {a} lines added, {r} removed"))
+                        .collect();
+                c.1 = None;
+                if let Some(region) = window()
+                    .document()
+                    .and_then(|d| d.get_element_by_id("changes-live"))
+                {
+                    region.set_text_content(Some(&(text.join("; ") + ".")));
+                }
+            })
+        }));
+    });
+}
+
+/// True when the user asked the system for less motion.
+pub fn prefers_reduced_motion() -> bool {
+    window()
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches())
+}
+
 /// Milliseconds since navigation start.
 pub fn now() -> f64 {
     window().performance().map(|p| p.now()).unwrap_or(0.0)

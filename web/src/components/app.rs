@@ -104,26 +104,34 @@ pub fn app() -> Html {
         ))
     });
 
+    // Wide screens: the controls on the left, the three files beside them in one column as
+    // tall as the window, each pane scrolling to its change. Narrow screens: controls first.
     html! {
         <>
-        <Header dispatch={dispatch.clone()} texts={state.texts.clone()} />
-        if let Some(notice) = &state.notice {
-            <Notice text={AttrValue::from(notice.clone())} dispatch={dispatch.clone()} />
-        }
         <main class="layout">
-            <section class="controls" aria-label="Settings">
-                <FieldGroup fields={basic} texts={state.texts.clone()} diags={state.diags.clone()} on_set={on_set.clone()} />
-                <details open={advanced_error}>
-                    <summary>{ "Advanced" }</summary>
-                    <FieldGroup fields={advanced} texts={state.texts.clone()} diags={state.diags.clone()} on_set={on_set} />
-                </details>
-            </section>
+            <div class="side">
+                <Header dispatch={dispatch.clone()} texts={state.texts.clone()} />
+                if let Some(notice) = &state.notice {
+                    <Notice text={AttrValue::from(notice.clone())} dispatch={dispatch.clone()} />
+                }
+                <section class="controls" aria-label="Settings">
+                    <FieldGroup fields={basic} texts={state.texts.clone()} diags={state.diags.clone()} on_set={on_set.clone()} />
+                    <details open={advanced_error}>
+                        <summary>{ "Advanced" }</summary>
+                        <FieldGroup fields={advanced} texts={state.texts.clone()} diags={state.diags.clone()} on_set={on_set} />
+                    </details>
+                </section>
+            </div>
             <section class="outputs" aria-label="Generated files">
-                <Status stale={state.stale} {errors} {warnings} />
+                <div class="files">
+                    <Status stale={state.stale} {errors} {warnings} />
+                    { for state.files.iter().map(|f| html! {
+                        <Pane key={f.name} name={f.name} contents={AttrValue::from(f.contents.clone())} stale={state.stale} />
+                    }) }
+                </div>
+                // Which files changed, spoken once the value settles (not on every step).
+                <p id="changes-live" class="visually-hidden" aria-live="polite" aria-atomic="true"></p>
                 <Command spec={state.spec.clone()} />
-                { for state.files.iter().map(|f| html! {
-                    <Pane key={f.name} name={f.name} contents={AttrValue::from(f.contents.clone())} stale={state.stale} />
-                }) }
                 <div class="box">
                     <button type="button" onclick={on_download_all}>{ "Download all (.zip)" }</button>
                 </div>

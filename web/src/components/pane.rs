@@ -4,11 +4,20 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use web_sys::{Document, Element, Node};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, Node};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::lines::{classify, diff, line_ranges, Kind};
+use crate::lines::{classify, diff, line_ranges, Hunk, Kind};
+
+/// Lines added and removed between two texts.
+fn count(before: &str, after: &str) -> (usize, usize) {
+    let (a, b): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    diff(&a, &b)
+        .iter()
+        .fold((0, 0), |(add, rem), h| (add + h.new_len, rem + h.old_len))
+}
 
 /// Props of [`Pane`].
 #[derive(Properties, PartialEq)]
@@ -28,24 +37,161 @@ enum CopyState {
     Selected,
 }
 
+/// How long after the user scrolled a pane it is left where they put it.
+const USER_SCROLL_MS: f64 = 3_000.0;
+/// Changes closer together than this are one burst: the marker counts from the burst's start.
+const BURST_MS: f64 = 1_500.0;
+
+/// Where a pane is scrolled, and by whom; and what changed since the burst began.
+#[derive(Default)]
+struct Follow {
+    /// When the user last scrolled the pane (ms since navigation), or never.
+    user_scrolled_at: Option<f64>,
+    /// The scroll position the page itself set last, whose scroll event is not the user's.
+    set_by_page: Option<i32>,
+    /// The text when the current burst of changes began.
+    base: AttrValue,
+    /// When the latest change came, if one did.
+    last_change_at: Option<f64>,
+    /// The line to bring into view: the first changed line of the latest change.
+    target: Option<usize>,
+    /// The animation frame that will bring it into view, once per frame: reading where a
+    /// line is forces a layout, which the frame computes anyway, but not the input handler.
+    frame: Option<gloo::render::AnimationFrame>,
+}
+
+impl Follow {
+    /// Scrolls `pre` so that line node `line` is in view, unless it is already; the position
+    /// is remembered as the page's, not the user's.
+    fn reveal(&mut self, pre: &HtmlElement, line: &HtmlElement) {
+        let (top, view, at) = (line.offset_top(), pre.client_height(), pre.scroll_top());
+        let height = line.offset_height().max(1);
+        if top >= at && top + height <= at + view {
+            return;
+        }
+        pre.set_scroll_top((top - view / 4).max(0));
+        self.set_by_page = Some(pre.scroll_top());
+    }
+}
+
 /// An output pane.
 #[function_component(Pane)]
 pub fn pane(props: &PaneProps) -> Html {
     let code = use_node_ref();
+    let section = use_node_ref();
     // The text currently in the DOM and its line nodes, to diff against.
     let shown: Rc<RefCell<Shown>> = use_mut_ref(Shown::default);
+    let follow: Rc<RefCell<Follow>> = use_mut_ref(Follow::default);
+    // Lines added and removed since the current burst of changes began.
+    let marker = use_state(|| None::<(usize, usize)>);
     let copy_state = use_state(|| CopyState::Idle);
 
     {
-        let code = code.clone();
+        let (code, shown, follow, marker) =
+            (code.clone(), shown.clone(), follow.clone(), marker.clone());
         let name = props.name.clone();
         use_effect_with(props.contents.clone(), move |contents| {
-            if let Some(el) = code.cast::<Element>() {
-                shown.borrow_mut().patch(&el, contents);
-                browser::mark_patched(&name);
+            let Some(el) = code.cast::<Element>() else {
+                return;
+            };
+            let before = shown.borrow().text.clone();
+            let hunks = shown.borrow_mut().patch(&el, contents);
+            browser::mark_patched(&name);
+            if before.is_empty() || hunks.is_empty() {
+                return;
             }
+            let now = browser::now();
+            let mut f = follow.borrow_mut();
+            if f.last_change_at.is_none_or(|t| now - t > BURST_MS) {
+                f.base = before;
+            }
+            f.last_change_at = Some(now);
+            let counts = count(&f.base, contents);
+            if *marker != Some(counts) {
+                marker.set(Some(counts));
+            }
+            browser::announce_change(&name, counts.0, counts.1);
+            // The first changed line that is not a comment (the "Reproduce with" line changes
+            // with every move), or else the first changed line.
+            let s = shown.borrow();
+            let changed = hunks
+                .iter()
+                .flat_map(|h| h.new_at..h.new_at + h.new_len)
+                .collect::<Vec<_>>();
+            let comment = |i: &usize| {
+                let (a, b) = s.lines[*i];
+                matches!(classify(&s.text[a..b]), Kind::Comment)
+            };
+            f.target = changed
+                .iter()
+                .find(|i| !comment(i))
+                .or(changed.first())
+                .copied()
+                .or_else(|| {
+                    hunks
+                        .first()
+                        .map(|h| h.new_at.min(s.nodes.len().saturating_sub(1)))
+                });
+            let user_recently = f.user_scrolled_at.is_some_and(|t| now - t < USER_SCROLL_MS);
+            if user_recently || f.frame.is_some() {
+                return;
+            }
+            drop(s);
+            let (shown, follow2, code) = (shown.clone(), follow.clone(), code.clone());
+            f.frame = Some(gloo::render::request_animation_frame(move |_| {
+                let mut f = follow2.borrow_mut();
+                f.frame = None;
+                let s = shown.borrow();
+                let pre = code.cast::<Element>().and_then(|c| c.parent_element());
+                if let (Some(i), Some(pre)) = (f.target, pre) {
+                    if let (Some(line), Ok(pre)) = (s.nodes.get(i), pre.dyn_into::<HtmlElement>()) {
+                        if let Some(line) = line.dyn_ref::<HtmlElement>() {
+                            f.reveal(&pre, line);
+                        }
+                    }
+                }
+            }));
         });
     }
+
+    // A scroll that the page did not make is the user's: leave the pane alone for a while.
+    let on_scroll = {
+        let follow = follow.clone();
+        Callback::from(move |e: Event| {
+            let pre: HtmlElement = e.target_unchecked_into();
+            let mut f = follow.borrow_mut();
+            match f.set_by_page.take() {
+                Some(at) if (at - pre.scroll_top()).abs() <= 1 => {}
+                _ => f.user_scrolled_at = Some(browser::now()),
+            }
+        })
+    };
+    // The marker brings the pane, and its change, into view.
+    let on_marker = {
+        let (code, section, shown, follow) =
+            (code.clone(), section.clone(), shown.clone(), follow.clone());
+        Callback::from(move |_| {
+            if let Some(section) = section.cast::<Element>() {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                if !browser::prefers_reduced_motion() {
+                    options.set_behavior(web_sys::ScrollBehavior::Smooth);
+                }
+                section.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+            let mut f = follow.borrow_mut();
+            f.user_scrolled_at = None;
+            let s = shown.borrow();
+            let pre = code.cast::<Element>().and_then(|c| c.parent_element());
+            if let (Some(i), Some(pre)) = (f.target, pre) {
+                if let (Some(line), Ok(pre)) = (s.nodes.get(i), pre.dyn_into::<HtmlElement>()) {
+                    if let Some(line) = line.dyn_ref::<HtmlElement>() {
+                        f.reveal(&pre, line);
+                    }
+                }
+            }
+        })
+    };
 
     let on_copy = {
         let contents = props.contents.clone();
@@ -81,14 +227,21 @@ pub fn pane(props: &PaneProps) -> Html {
         CopyState::Copied => "Copied",
         CopyState::Selected => "Selected: press Ctrl+C",
     };
+    let marker = marker.map(|(added, removed)| html! {
+        <button type="button" class="marker" onclick={on_marker}
+            aria-label={format!("{} changed: {added} lines added, {removed} removed. Show the change", props.name)}>
+            { format!("+{added} \u{2212}{removed}") }
+        </button>
+    });
     html! {
-        <section class={classes!("pane", props.stale.then_some("stale"))} role="region" aria-labelledby={id.clone()}>
+        <section ref={section} class={classes!("pane", props.stale.then_some("stale"))} role="region" aria-labelledby={id.clone()}>
             <header>
                 <h2 id={id}>{ &props.name }</h2>
+                { for marker }
                 <button type="button" onclick={on_copy} aria-label={format!("Copy {}", props.name)}>{ copy_label }</button>
                 <button type="button" onclick={on_download} aria-label={format!("Download {}", props.name)}>{ "Download" }</button>
             </header>
-            <pre tabindex="0" aria-label={format!("{} contents", props.name)}><code ref={code}></code></pre>
+            <pre tabindex="0" aria-label={format!("{} contents", props.name)} onscroll={on_scroll}><code ref={code}></code></pre>
         </section>
     }
 }
@@ -106,17 +259,19 @@ struct Shown {
 }
 
 impl Shown {
-    /// Turns the lines in `el` into those of `contents`, touching only changed lines.
-    fn patch(&mut self, el: &Element, contents: &AttrValue) {
+    /// Turns the lines in `el` into those of `contents`, touching only changed lines; returns
+    /// the hunks it applied.
+    fn patch(&mut self, el: &Element, contents: &AttrValue) -> Vec<Hunk> {
         let Some(document) = el.owner_document() else {
-            return;
+            return Vec::new();
         };
         let new_lines = line_ranges(contents);
         let old: Vec<&str> = self.lines.iter().map(|&(a, b)| &self.text[a..b]).collect();
         let new: Vec<&str> = new_lines.iter().map(|&(a, b)| &contents[a..b]).collect();
         let first = old.is_empty();
+        let hunks = diff(&old, &new);
         // Apply back to front so earlier indices stay valid.
-        for h in diff(&old, &new).iter().rev() {
+        for h in hunks.iter().rev() {
             let gone = h.old_at..h.old_at + h.old_len;
             for node in &self.nodes[gone.clone()] {
                 node.remove();
@@ -134,6 +289,7 @@ impl Shown {
         }
         self.lines = new_lines;
         self.text = contents.clone();
+        hunks
     }
 }
 
