@@ -203,40 +203,71 @@ fn tls_handshake(ca: &Path, port: u16, flag: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A throwaway CA, a certificate for `trident.test`, and a free port for HTTPS.
+struct Tls {
+    dir: tempfile::TempDir,
+    ca: PathBuf,
+    https: u16,
+    /// `--tls-cert`, `--tls-key` and `--https-port` for the certificate and port.
+    flags: Vec<String>,
+}
+
+impl Tls {
+    fn new() -> Tls {
+        let dir = tempfile::tempdir().unwrap();
+        let (ca, cert, key) = certificates(dir.path());
+        // nginx's workers run as nobody when the suite runs as root.
+        let _ = Command::new("chmod")
+            .args(["-R", "a+rX"])
+            .arg(dir.path())
+            .status();
+        let https = free_ports(1).0;
+        let flags = vec![
+            "--tls-cert".into(),
+            cert.display().to_string(),
+            "--tls-key".into(),
+            key.display().to_string(),
+            "--https-port".into(),
+            https.to_string(),
+        ];
+        Tls {
+            dir,
+            ca,
+            https,
+            flags,
+        }
+    }
+
+    /// Waits (bounded) until nginx accepts on the HTTPS port.
+    fn wait(&self, run: &trident_e2e::Running<'_>) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !trident_e2e::listening(self.https) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no HTTPS listener:\n{}",
+                run.logs()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 #[test]
 fn https_stack_is_secure_http2_redirects_plain_http_and_serves_acme_tokens() {
-    let certs = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = certificates(certs.path());
-    let _ = Command::new("chmod")
-        .args(["-R", "a+rX"])
-        .arg(certs.path())
-        .status();
-    let https = free_ports(1).0;
-    let (https_s, cert_s, key_s) = (
-        https.to_string(),
-        cert.display().to_string(),
-        key.display().to_string(),
-    );
-    let acme = certs.path().join("acme");
+    let tls = Tls::new();
+    let (ca, https) = (tls.ca.clone(), tls.https);
+    let acme = tls.dir.path().join("acme");
     let acme_s = acme.display().to_string();
-    let dep = Deployment::new(
-        "home",
-        2,
-        &[
-            "--tls-cert",
-            &cert_s,
-            "--tls-key",
-            &key_s,
-            "--https-port",
-            &https_s,
-            "--acme-dir",
-            &acme_s,
-            "--hsts",
-            "300",
-            "--server-name",
-            "trident.test",
-        ],
-    );
+    let mut args: Vec<&str> = tls.flags.iter().map(String::as_str).collect();
+    args.extend([
+        "--acme-dir",
+        &acme_s,
+        "--hsts",
+        "300",
+        "--server-name",
+        "trident.test",
+    ]);
+    let dep = Deployment::new("home", 2, &args);
     let token_dir = acme.join(".well-known/acme-challenge");
     std::fs::create_dir_all(&token_dir).unwrap();
     std::fs::write(token_dir.join("tok-123"), "tok-123.thumbprint").unwrap();
@@ -246,15 +277,7 @@ fn https_stack_is_secure_http2_redirects_plain_http_and_serves_acme_tokens() {
         .status();
     let run = dep.start();
     // Plain HTTP answers only redirects now: wait for the HTTPS side.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !trident_e2e::listening(https) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no HTTPS listener:\n{}",
-            run.logs()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tls.wait(&run);
     run.wait_running(3, Duration::from_secs(30));
 
     let (head, body, version) = curl_https(&ca, https, "/", &[]);
@@ -323,41 +346,13 @@ fn https_stack_is_secure_http2_redirects_plain_http_and_serves_acme_tokens() {
 
 #[test]
 fn without_hsts_an_https_stack_sends_no_hsts_header() {
-    let certs = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = certificates(certs.path());
-    let _ = Command::new("chmod")
-        .args(["-R", "a+rX"])
-        .arg(certs.path())
-        .status();
-    let https = free_ports(1).0;
-    let (https_s, cert_s, key_s) = (
-        https.to_string(),
-        cert.display().to_string(),
-        key.display().to_string(),
-    );
-    let dep = Deployment::new(
-        "home",
-        1,
-        &[
-            "--tls-cert",
-            &cert_s,
-            "--tls-key",
-            &key_s,
-            "--https-port",
-            &https_s,
-        ],
-    );
+    let tls = Tls::new();
+    let (ca, https) = (tls.ca.clone(), tls.https);
+    let args: Vec<&str> = tls.flags.iter().map(String::as_str).collect();
+    let dep = Deployment::new("home", 1, &args);
     let run = dep.start();
     run.wait_running(2, Duration::from_secs(30));
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !trident_e2e::listening(https) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no HTTPS listener:\n{}",
-            run.logs()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tls.wait(&run);
     let (head, body, _) = curl_https(&ca, https, "/", &[]);
     assert!(head.contains(" 200"), "{head}\n{body}");
     assert!(

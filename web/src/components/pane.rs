@@ -61,6 +61,21 @@ struct Follow {
 }
 
 impl Follow {
+    /// Brings [`Follow::target`] into view in the pane whose `<code>` is `code`.
+    fn reveal_target(&mut self, code: &NodeRef, shown: &Shown) {
+        let pre = code
+            .cast::<Element>()
+            .and_then(|c| c.parent_element())
+            .and_then(|p| p.dyn_into::<HtmlElement>().ok());
+        let line = self
+            .target
+            .and_then(|i| shown.nodes.get(i))
+            .and_then(|l| l.dyn_ref::<HtmlElement>().cloned());
+        if let (Some(pre), Some(line)) = (pre, line) {
+            self.reveal(&pre, &line);
+        }
+    }
+
     /// Scrolls `pre` so that line node `line` is in view, unless it is already; the position
     /// is remembered as the page's, not the user's.
     fn reveal(&mut self, pre: &HtmlElement, line: &HtmlElement) {
@@ -141,15 +156,7 @@ pub fn pane(props: &PaneProps) -> Html {
             f.frame = Some(gloo::render::request_animation_frame(move |_| {
                 let mut f = follow2.borrow_mut();
                 f.frame = None;
-                let s = shown.borrow();
-                let pre = code.cast::<Element>().and_then(|c| c.parent_element());
-                if let (Some(i), Some(pre)) = (f.target, pre) {
-                    if let (Some(line), Ok(pre)) = (s.nodes.get(i), pre.dyn_into::<HtmlElement>()) {
-                        if let Some(line) = line.dyn_ref::<HtmlElement>() {
-                            f.reveal(&pre, line);
-                        }
-                    }
-                }
+                f.reveal_target(&code, &shown.borrow());
             }));
         });
     }
@@ -181,15 +188,7 @@ pub fn pane(props: &PaneProps) -> Html {
             }
             let mut f = follow.borrow_mut();
             f.user_scrolled_at = None;
-            let s = shown.borrow();
-            let pre = code.cast::<Element>().and_then(|c| c.parent_element());
-            if let (Some(i), Some(pre)) = (f.target, pre) {
-                if let (Some(line), Ok(pre)) = (s.nodes.get(i), pre.dyn_into::<HtmlElement>()) {
-                    if let Some(line) = line.dyn_ref::<HtmlElement>() {
-                        f.reveal(&pre, line);
-                    }
-                }
-            }
+            f.reveal_target(&code, &shown.borrow());
         })
     };
 
