@@ -186,6 +186,7 @@ fn web(out: &mut String) -> Result<(), String> {
     let (yew_only, with_core) = floors()?;
     let kb = |b: u64| format!("{:.1} KB", b as f64 / 1000.0);
     let _ = writeln!(out, "Where the bytes go: `bench/floor` is a Yew page with one slider, built with the same settings (wasm + JS, gzip -9; no CSS or HTML).\n\n| build | wasm + JS gzip |\n|---|---|\n| Yew, one slider | {} |\n| the same, rendering the three files with trident-core | {} |\n\nSo Yew costs {} and the core (validation with its messages, three renderers, the cross-file check, the field table) {} before any of the page's own features.\n", kb(yew_only), kb(with_core), kb(yew_only), kb(with_core - yew_only));
+    let _ = writeln!(out, "{}", where_the_bytes_go()?);
     // Timings come from the instrumented build; the sizes above are the shipped page's.
     crate::trunk_build(&["--features", "bench", "--dist", crate::BENCH_DIST])?;
     let text = output(
@@ -215,21 +216,129 @@ pub fn gzip_size(path: &Path) -> Result<u64, String> {
     Ok(out.stdout.len() as u64)
 }
 
+/// The page's wasm built as Trunk builds it but with names kept (`wasm-opt -Oz -g`), profiled
+/// with twiggy: the top 20 crates and the top 20 functions or data segments, in bytes of the
+/// optimized code (without the names section; raw, not gzip).
+fn where_the_bytes_go() -> Result<String, String> {
+    let target = root().join("target/profile");
+    run(cargo()
+        .args([
+            "build",
+            "-p",
+            "trident-web",
+            "--profile",
+            "wasm-release",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env("CARGO_TARGET_DIR", &target))?;
+    let out = target.join("bindgen");
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--out-dir"])
+        .arg(&out)
+        .arg(target.join("wasm32-unknown-unknown/wasm-release/trident-web.wasm")))?;
+    let wasm = out.join("trident-web_bg.wasm");
+    run(Command::new("wasm-opt")
+        .env("PATH", crate::tool_path())
+        .args(["-Oz", "-g", "--converge"])
+        .args(WASM_FEATURES)
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&wasm))?;
+    let table = output(
+        Command::new("twiggy")
+            .args(["top", "-n", "1000000"])
+            .arg(&wasm),
+    )?;
+    let rows = twiggy_rows(&table);
+    let items: Vec<&Row> = rows
+        .iter()
+        .filter(|r| !r.name.contains("\"function names\" subsection"))
+        .collect();
+    let total: u64 = items.iter().map(|r| r.size).sum();
+    let mut by_crate: Vec<(String, u64)> = Vec::new();
+    for r in &items {
+        let c = crate_of(&r.name);
+        match by_crate.iter_mut().find(|(n, _)| *n == c) {
+            Some(e) => e.1 += r.size,
+            None => by_crate.push((c, r.size)),
+        }
+    }
+    by_crate.sort_by_key(|e| std::cmp::Reverse(e.1));
+    let mut text = format!("Where the bytes go: the page's wasm with names kept (`wasm-opt -Oz -g`), profiled with twiggy {}; {total} bytes of code and data (raw, before gzip; names section left out).\n\n| crate | bytes | share |\n|---|---|---|\n", crate::setup::TWIGGY);
+    for (c, size) in by_crate.iter().take(20) {
+        let _ = writeln!(
+            text,
+            "| {c} | {size} | {:.1}% |",
+            *size as f64 * 100.0 / total as f64
+        );
+    }
+    let _ = writeln!(text, "\n| function or data | bytes |\n|---|---|");
+    for r in items.iter().take(20) {
+        let name = r.name.replace('|', "\\|");
+        let short: String = name.chars().take(110).collect();
+        let _ = writeln!(text, "| `{short}` | {} |", r.size);
+    }
+    Ok(text)
+}
+
+/// The crate an item belongs to: the first path segment of its (demangled) name; data
+/// segments and wasm-bindgen's shims by kind.
+fn crate_of(name: &str) -> String {
+    if name.starts_with("data segment") {
+        return "data segments (strings, tables)".into();
+    }
+    let trimmed = name.trim_start_matches('<').trim_start_matches('&');
+    let first = trimmed
+        .split("::")
+        .next()
+        .unwrap_or(trimmed)
+        .split([' ', '[', '<'])
+        .next()
+        .unwrap_or("");
+    if first.is_empty() || !name.contains("::") {
+        "other (imports, tables, shims)".into()
+    } else {
+        first.to_string()
+    }
+}
+
+/// One item of twiggy's `top`.
+struct Row {
+    name: String,
+    size: u64,
+}
+
+/// The rows of twiggy's text table (`  SIZE ┊ PERCENT ┊ NAME`), without its summary lines.
+fn twiggy_rows(table: &str) -> Vec<Row> {
+    table
+        .lines()
+        .filter_map(|line| {
+            let mut cols = line.split('┊');
+            let size = cols.next()?.trim().parse().ok()?;
+            let name = cols.nth(1)?.trim().to_string();
+            (!name.starts_with("... and") && !name.starts_with("Σ")).then_some(Row { name, size })
+        })
+        .collect()
+}
+
+/// The wasm features the page is optimized with (as in web/index.html).
+const WASM_FEATURES: [&str; 7] = [
+    "--enable-bulk-memory",
+    "--enable-bulk-memory-opt",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
 /// The budget's floor: `bench/floor` (a Yew page with one slider) built like the page, without
 /// and with trident-core rendering the three files. Returns (wasm + JS gzip bytes) for each.
 fn floors() -> Result<(u64, u64), String> {
     let floor = root().join("bench/floor");
     let target = root().join("target/floor");
-    // The same wasm-opt features as web/index.html.
-    let features = [
-        "--enable-bulk-memory",
-        "--enable-bulk-memory-opt",
-        "--enable-nontrapping-float-to-int",
-        "--enable-sign-ext",
-        "--enable-mutable-globals",
-        "--enable-reference-types",
-        "--enable-multivalue",
-    ];
+    let features = WASM_FEATURES;
     let mut sizes = Vec::new();
     for with_core in [false, true] {
         let mut build = cargo();

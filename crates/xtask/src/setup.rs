@@ -36,8 +36,24 @@ const BROWSER: &[(&str, &str)] = &[
 
 /// What only `cargo xtask bench` needs on top of the tests' tools.
 pub fn bench_tools() -> Result<(), String> {
-    debian(&[("hyperfine", "/usr/bin/hyperfine")])
+    debian(&[("hyperfine", "/usr/bin/hyperfine")])?;
+    // The size profiler behind "where the bytes go".
+    cargo_tool(
+        "twiggy",
+        TWIGGY,
+        &[
+            "install",
+            "twiggy",
+            "--version",
+            &format!("={TWIGGY}"),
+            "--locked",
+        ],
+        Some(&["install", "twiggy", "--version", &format!("={TWIGGY}")]),
+    )
 }
+
+/// twiggy, the wasm size profiler `cargo xtask bench` runs.
+pub const TWIGGY: &str = "0.8.0";
 
 /// gixy-ng, the nginx security analyzer the suite runs over every golden nginx.conf.
 pub const GIXY: &str = "0.2.59";
