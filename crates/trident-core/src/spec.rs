@@ -156,6 +156,16 @@ spec! {
         "supervisord program name of nginx";
 }
 
+impl Spec {
+    /// The first literal host name of `server_name` (not `_`, not a `*.` wildcard), for
+    /// certbot's `-d` and a readiness probe's Host.
+    pub fn primary_server_name(&self) -> Option<&str> {
+        self.server_name
+            .split(' ')
+            .find(|n| *n != "_" && !n.starts_with("*."))
+    }
+}
+
 /// Declares an enumeration of spellings once: the variants, their canonical spelling and
 /// aliases. Writes the enum, `ALL`, `NAMES`, `as_str`, `parse` and the serde conversions,
 /// so specs, flags, share links and the page accept exactly the same words.

@@ -127,7 +127,7 @@ impl<'a> Stack<'a> {
 
     /// Refuses unless supervisord runs exactly `want` replicas plus nginx. Waits (at most
     /// [`READY_TIMEOUT`]) while programs are still STARTING.
-    fn expect_programs(&self, want: &[String], hint: &str) -> Result<Vec<Process>, Failure> {
+    fn expect_programs(&self, want: &[String], hint: &str) -> Result<(), Failure> {
         let t = Instant::now();
         let mut running = self.running()?;
         while running.iter().any(|p| p.state == "STARTING") && t.elapsed() < READY_TIMEOUT {
@@ -145,7 +145,7 @@ impl<'a> Stack<'a> {
             )));
         }
         match running.iter().find(|p| p.name == self.nginx_program()) {
-            Some(p) if p.state == "RUNNING" && p.pid > 0 => Ok(running),
+            Some(p) if p.state == "RUNNING" && p.pid > 0 => Ok(()),
             found => Err(Failure::Refused(format!(
                 "nginx ({}) is not RUNNING ({}); start it with supervisorctl -c {} start {}",
                 self.nginx_program(),
@@ -236,9 +236,7 @@ impl<'a> Stack<'a> {
         let host = self
             .valid
             .spec()
-            .server_name
-            .split(' ')
-            .find(|n| *n != "_" && !n.starts_with("*."))
+            .primary_server_name()
             .unwrap_or("localhost")
             .to_string();
         self.say(Event::Step(
@@ -496,11 +494,8 @@ pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
     }
 
     // 1. The replicas' files; supervisord rereads its config (nothing restarts yet).
-    stack.write(UWSGI_INI, stack.file(UWSGI_INI).to_string().as_str())?;
-    stack.write(
-        SUPERVISORD_CONF,
-        stack.file(SUPERVISORD_CONF).to_string().as_str(),
-    )?;
+    stack.write(UWSGI_INI, stack.file(UWSGI_INI))?;
+    stack.write(SUPERVISORD_CONF, stack.file(SUPERVISORD_CONF))?;
     stack
         .sup
         .reread()

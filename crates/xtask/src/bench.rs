@@ -232,19 +232,11 @@ fn where_the_bytes_go() -> Result<String, String> {
             "wasm32-unknown-unknown",
         ])
         .env("CARGO_TARGET_DIR", &target))?;
-    let out = target.join("bindgen");
-    run(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--out-dir"])
-        .arg(&out)
-        .arg(target.join("wasm32-unknown-unknown/wasm-release/trident-web.wasm")))?;
-    let wasm = out.join("trident-web_bg.wasm");
-    run(Command::new("wasm-opt")
-        .env("PATH", crate::tool_path())
-        .args(["-Oz", "-g", "--converge"])
-        .args(WASM_FEATURES)
-        .arg(&wasm)
-        .arg("-o")
-        .arg(&wasm))?;
+    let wasm = bindgen_and_opt(
+        &target.join("wasm32-unknown-unknown/wasm-release/trident-web.wasm"),
+        &target.join("bindgen"),
+        &["-Oz", "-g", "--converge"],
+    )?;
     let table = output(
         Command::new("twiggy")
             .args(["top", "-n", "1000000"])
@@ -322,6 +314,26 @@ fn twiggy_rows(table: &str) -> Vec<Row> {
         .collect()
 }
 
+/// wasm-bindgen (`--target web`) on `wasm` into `out`, then wasm-opt with `opt` and the page's
+/// features on the result, in place; returns the optimized `*_bg.wasm`.
+fn bindgen_and_opt(wasm: &Path, out: &Path, opt: &[&str]) -> Result<std::path::PathBuf, String> {
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--out-dir"])
+        .arg(out)
+        .arg(wasm))?;
+    // wasm-bindgen keeps the crate's file name, hyphens included: trident-web_bg.wasm.
+    let stem = wasm.file_stem().unwrap_or_default().to_string_lossy();
+    let built = out.join(format!("{stem}_bg.wasm"));
+    run(Command::new("wasm-opt")
+        .env("PATH", crate::tool_path())
+        .args(opt)
+        .args(WASM_FEATURES)
+        .arg(&built)
+        .arg("-o")
+        .arg(&built))?;
+    Ok(built)
+}
+
 /// The wasm features the page is optimized with (as in web/index.html).
 const WASM_FEATURES: [&str; 7] = [
     "--enable-bulk-memory",
@@ -338,7 +350,6 @@ const WASM_FEATURES: [&str; 7] = [
 fn floors() -> Result<(u64, u64), String> {
     let floor = root().join("bench/floor");
     let target = root().join("target/floor");
-    let features = WASM_FEATURES;
     let mut sizes = Vec::new();
     for with_core in [false, true] {
         let mut build = cargo();
@@ -358,18 +369,11 @@ fn floors() -> Result<(u64, u64), String> {
         }
         run(&mut build)?;
         let out = target.join(if with_core { "with-core" } else { "yew-only" });
-        run(Command::new("wasm-bindgen")
-            .args(["--target", "web", "--out-dir"])
-            .arg(&out)
-            .arg(target.join("wasm32-unknown-unknown/release/trident-floor.wasm")))?;
-        let wasm = out.join("trident-floor_bg.wasm");
-        run(Command::new("wasm-opt")
-            .env("PATH", crate::tool_path())
-            .arg("-Oz")
-            .args(features)
-            .arg(&wasm)
-            .arg("-o")
-            .arg(&wasm))?;
+        let wasm = bindgen_and_opt(
+            &target.join("wasm32-unknown-unknown/release/trident-floor.wasm"),
+            &out,
+            &["-Oz"],
+        )?;
         sizes.push(gzip_size(&wasm)? + gzip_size(&out.join("trident-floor.js"))?);
     }
     Ok((sizes[0], sizes[1]))

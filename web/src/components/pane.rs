@@ -129,19 +129,15 @@ pub fn pane(props: &PaneProps) -> Html {
             // The first changed line that is not a comment (the "Reproduce with" line changes
             // with every move), or else the first changed line.
             let s = shown.borrow();
-            let changed = hunks
-                .iter()
-                .flat_map(|h| h.new_at..h.new_at + h.new_len)
-                .collect::<Vec<_>>();
-            let comment = |i: &usize| {
-                let (a, b) = s.lines[*i];
-                matches!(classify(&s.text[a..b]), Kind::Comment)
-            };
+            // Lazily: a program-prefix keystroke at 1,024 replicas changes thousands of lines.
+            let mut changed = hunks.iter().flat_map(|h| h.new_at..h.new_at + h.new_len);
+            let first = changed.clone().next();
             f.target = changed
-                .iter()
-                .find(|i| !comment(i))
-                .or(changed.first())
-                .copied()
+                .find(|&i| {
+                    let (a, b) = s.lines[i];
+                    !matches!(classify(&s.text[a..b]), Kind::Comment)
+                })
+                .or(first)
                 .or_else(|| {
                     hunks
                         .first()

@@ -111,11 +111,7 @@ pub fn https_steps(spec: &Spec, layout: &Layout) -> Vec<String> {
         shell_quote(&sup),
         spec.nginx_program
     );
-    let name = spec
-        .server_name
-        .split(' ')
-        .find(|n| *n != "_" && !n.starts_with("*."))
-        .unwrap_or("example.com");
+    let name = spec.primary_server_name().unwrap_or("example.com");
     let mut out = Vec::new();
     match (&spec.acme_dir, layout.tls) {
         (Some(acme), false) => {
