@@ -116,6 +116,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
 /// The spec, its files and its validated form, or every diagnostic.
 fn load_valid(input: &Input) -> Result<(trident_core::ValidSpec, trident_core::Generated), Error> {
     let spec = load(input)?;
+    if !spec.hosts.is_empty() {
+        return Err(Error::Refused(
+            "rollout and apply drive one host's supervisord; this spec has app hosts\n  hint: run `trident rollout` on each app host with that host's files (generate --only HOST/...), or roll hosts one at a time by stopping one host's supervisord: nginx skips it after connect_timeout".into(),
+        ));
+    }
     let generated = trident_core::generate(&spec).map_err(Error::Invalid)?;
     print_diagnostics(&generated.warnings);
     let valid = trident_core::validate(&spec).map_err(Error::Invalid)?;
@@ -244,8 +249,16 @@ fn generate(
     let files: Vec<_> = generated
         .files
         .iter()
-        .filter(|f| only.as_deref().is_none_or(|o| o == f.name))
+        .filter(|f| only.as_deref().is_none_or(|o| o == f.name || o == f.path()))
         .collect();
+    if files.is_empty() {
+        let names: Vec<String> = generated.files.iter().map(|f| f.path()).collect();
+        return Err(Error::Refused(format!(
+            "--only {} names no file of this spec\n  hint: give one of: {}",
+            only.unwrap_or_default(),
+            names.join(", ")
+        )));
+    }
     match out {
         None => print_files(&files, only.is_none()),
         Some(dir) => write_files(&dir, &files, force),
@@ -258,7 +271,7 @@ fn print_files(files: &[&RenderedFile], headers: bool) -> Result<ExitCode, Error
     for (i, f) in files.iter().enumerate() {
         if headers {
             let sep = if i == 0 { "" } else { "\n" };
-            writeln!(stdout, "{sep}==> {} <==", f.name).map_err(out_err)?;
+            writeln!(stdout, "{sep}==> {} <==", f.path()).map_err(out_err)?;
         }
         stdout.write_all(f.contents.as_bytes()).map_err(out_err)?;
     }

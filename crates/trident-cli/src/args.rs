@@ -158,6 +158,7 @@ fn heading(group: Group) -> &'static str {
         Group::Failover => "Spec: load balancing and failover",
         Group::Names => "Spec: names",
         Group::Edge => "Spec: public edge (HTTPS, limits, compression, proxies)",
+        Group::Hosts => "Spec: app hosts behind one load balancer",
     }
 }
 

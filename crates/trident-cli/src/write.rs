@@ -36,7 +36,7 @@ pub fn plan<'a>(
     let mut steps = Vec::new();
     let mut differs = Vec::new();
     for file in files {
-        let path = dir.join(file.name);
+        let path = dir.join(file.path());
         let changed = match fs::read(&path) {
             Ok(old) if old == file.contents.as_bytes() => false,
             Ok(_) if !force => {
@@ -101,20 +101,36 @@ pub fn apply_with(
         }
         WriteError { what, error }
     };
+    // Host directories (`lb/`, `web1/`) this run creates, removed again if it fails.
+    let mut made: Vec<PathBuf> = Vec::new();
+    let fail = |staged: &[Staged], made: &[PathBuf], what: String, error: io::Error| {
+        let e = fail(staged, what, error);
+        for d in made.iter().rev() {
+            let _ = fs::remove_dir(d);
+        }
+        e
+    };
     for step in steps.iter().filter(|s| s.changed) {
         let name = step.file.name;
-        let tmp = dir.join(format!(".{name}.trident-new-{pid}"));
+        let parent = step.path.parent().unwrap_or(dir);
+        if !parent.exists() {
+            if let Err(e) = fs::create_dir(parent) {
+                return Err(fail(&staged, &made, format!("cannot create {}", parent.display()), e));
+            }
+            made.push(parent.to_path_buf());
+        }
+        let tmp = parent.join(format!(".{name}.trident-new-{pid}"));
         let written = fs::File::create(&tmp).and_then(|mut f| {
             f.write_all(step.file.contents.as_bytes())?;
             f.sync_all()
         });
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
-            return Err(fail(&staged, format!("cannot write {}", tmp.display()), e));
+            return Err(fail(&staged, &made, format!("cannot write {}", tmp.display()), e));
         }
         // A second name for the file being replaced, to put back if a later rename fails.
         let backup = if step.path.exists() {
-            let b = dir.join(format!(".{name}.trident-old-{pid}"));
+            let b = parent.join(format!(".{name}.trident-old-{pid}"));
             let _ = fs::remove_file(&b);
             if let Err(e) =
                 fs::hard_link(&step.path, &b).or_else(|_| fs::copy(&step.path, &b).map(drop))
@@ -122,6 +138,7 @@ pub fn apply_with(
                 let _ = fs::remove_file(&tmp);
                 return Err(fail(
                     &staged,
+                    &made,
                     format!("cannot keep a copy of {}", step.path.display()),
                     e,
                 ));
@@ -151,6 +168,7 @@ pub fn apply_with(
             }
             return Err(fail(
                 &staged,
+                &made,
                 format!("cannot replace {}", s.path.display()),
                 e,
             ));
@@ -170,6 +188,7 @@ mod tests {
 
     fn file(name: &'static str, contents: &str) -> RenderedFile {
         RenderedFile {
+            host: String::new(),
             name,
             contents: contents.into(),
         }

@@ -9,7 +9,8 @@
 use std::borrow::Cow;
 
 use crate::diag::Diagnostic;
-use crate::render::{RenderedFile, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
+use crate::layout::{Layout, LB_DIR};
+use crate::render::{RenderedFile, NFTABLES_CONF, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
 use crate::validate::ValidSpec;
 
 /// A program's `environment` pairs, borrowed from the file where no `%%` had to be undone.
@@ -47,9 +48,8 @@ fn unpercent(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// Reads the three files back.
+/// Reads the three files of one host back.
 pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
-    let mut rb = Readback::default();
     let text = |name: &str| {
         files
             .iter()
@@ -57,8 +57,14 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
             .map(|f| f.contents.as_str())
             .unwrap_or("")
     };
+    read_texts(text(SUPERVISORD_CONF), text(UWSGI_INI), text(NGINX_CONF))
+}
+
+/// Reads a `supervisord.conf`, a `webapp.ini` and an `nginx.conf` back (any may be empty).
+pub fn read_texts<'a>(supervisord: &'a str, ini: &'a str, nginx: &'a str) -> Readback<'a> {
+    let mut rb = Readback::default();
     let mut in_program = false;
-    for line in text(SUPERVISORD_CONF).lines() {
+    for line in supervisord.lines() {
         // Most lines are none of these: look at the first byte before matching prefixes.
         match line.as_bytes().first() {
             Some(b'[') => {
@@ -90,7 +96,7 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
             _ => {}
         }
     }
-    for line in text(UWSGI_INI).lines() {
+    for line in ini.lines() {
         if line.starts_with(';') || line.starts_with('#') {
             continue;
         }
@@ -115,7 +121,7 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
         }
     }
     let mut in_upstream = false;
-    for line in text(NGINX_CONF).lines() {
+    for line in nginx.lines() {
         let t = line.trim();
         if t.starts_with("upstream ") {
             in_upstream = true;
@@ -174,10 +180,13 @@ fn split_env(env: &str) -> impl Iterator<Item = &str> {
 
 /// Every cross-file inconsistency between `valid` and the files rendered from it.
 pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
+    if !valid.layout().hosts.is_empty() {
+        return check_hosts(valid, files);
+    }
     let rb = read_back(files);
     let layout = valid.layout();
     let mut out = Vec::new();
-    programs_are_the_replicas_and_nginx(valid, &rb, &mut out);
+    programs_are_the_replicas_and_nginx(valid, &rb, 1, &mut out);
     every_replica_sets_what_uwsgi_reads(layout, &rb, &mut out);
     every_replica_listens_on_its_own_socket(layout, &rb, &mut out);
     upstream_lists_each_replica_once(layout, &rb, &mut out);
@@ -213,9 +222,20 @@ fn bug(out: &mut Vec<Diagnostic>, field: &str, message: String) {
 fn programs_are_the_replicas_and_nginx(
     valid: &ValidSpec,
     rb: &Readback<'_>,
+    nginx_expected: usize,
     out: &mut Vec<Diagnostic>,
 ) {
-    let layout = valid.layout();
+    programs_are(valid.layout(), valid, rb, nginx_expected, out);
+}
+
+/// [`programs_are_the_replicas_and_nginx`] for `layout`'s replicas.
+fn programs_are(
+    layout: &Layout,
+    valid: &ValidSpec,
+    rb: &Readback<'_>,
+    nginx_expected: usize,
+    out: &mut Vec<Diagnostic>,
+) {
     let nginx_program = valid.spec().nginx_program.as_str();
     let mut seen = vec![false; layout.replicas as usize];
     let mut nginx_programs = 0;
@@ -244,7 +264,7 @@ fn programs_are_the_replicas_and_nginx(
             ),
         );
     }
-    if nginx_programs != 1 {
+    if nginx_programs != nginx_expected {
         bug(
             out,
             "nginx_program",
@@ -352,4 +372,93 @@ fn pid_files_and_sockets_are_unique(
             "two files share a pid file or socket path".into(),
         );
     }
+}
+
+/// With app hosts: the load balancer runs nginx alone and its upstream lists every host's
+/// replicas once; each host runs its replicas, sets what its webapp.ini reads, binds its own
+/// address, and its firewall admits the load balancer to exactly its ports.
+fn check_hosts(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
+    let text = |host: &str, name: &str| {
+        files
+            .iter()
+            .find(|f| f.host == host && f.name == name)
+            .map(|f| f.contents.as_str())
+            .unwrap_or("")
+    };
+    let layout = valid.layout();
+    let mut out = Vec::new();
+    let lb = read_texts(text(LB_DIR, SUPERVISORD_CONF), "", text(LB_DIR, NGINX_CONF));
+    let empty = layout.for_host(&crate::layout::HostLayout {
+        replicas: 0,
+        ..layout.hosts[0].clone()
+    });
+    programs_are(&empty, valid, &lb, 1, &mut out);
+    let mut claimed = 0;
+    for host in &layout.hosts {
+        let hl = layout.for_host(host);
+        let ini = text(&host.name, UWSGI_INI);
+        let mut rb = read_texts(text(&host.name, SUPERVISORD_CONF), ini, "");
+        let prefix = format!("{}:", host.connect_host);
+        rb.upstream_servers = lb
+            .upstream_servers
+            .iter()
+            .copied()
+            .filter(|s| hl.replica_of_endpoint(s).is_some())
+            .collect();
+        claimed += rb.upstream_servers.len();
+        rb.header_buffers = lb.header_buffers;
+        programs_are(&hl, valid, &rb, 0, &mut out);
+        every_replica_sets_what_uwsgi_reads(&hl, &rb, &mut out);
+        every_replica_listens_on_its_own_socket(&hl, &rb, &mut out);
+        upstream_lists_each_replica_once(&hl, &rb, &mut out);
+        pid_files_and_sockets_are_unique(&hl, &rb, &mut out);
+        headers_nginx_accepts_fit_uwsgi(&rb, &mut out);
+        let bind = format!("socket = {prefix}$(");
+        if !ini.lines().any(|l| l.starts_with(&bind)) {
+            bug(
+                &mut out,
+                "hosts",
+                format!("{}/webapp.ini does not bind {}", host.name, host.address),
+            );
+        }
+        let last = host.base_port + host.replicas - 1;
+        let ports = if host.replicas > 1 {
+            format!("tcp dport {}-{last} ", host.base_port)
+        } else {
+            format!("tcp dport {} ", host.base_port)
+        };
+        let lb_address = valid.spec().lb_address.as_deref().unwrap_or_default();
+        let rules: Vec<&str> = text(&host.name, NFTABLES_CONF)
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("tcp dport "))
+            .collect();
+        let admits_lb = rules
+            .iter()
+            .any(|r| r.starts_with(&ports) && r.ends_with(&format!("saddr {lb_address} accept")));
+        let rejects_rest = rules
+            .last()
+            .is_some_and(|r| r.starts_with(&ports) && r.ends_with(" reject with tcp reset"));
+        if !admits_lb || !rejects_rest || !rules.iter().all(|r| r.starts_with(&ports)) {
+            bug(
+                &mut out,
+                "lb_address",
+                format!(
+                    "{}/nftables.conf does not admit exactly {lb_address} to ports {}-{last}",
+                    host.name, host.base_port
+                ),
+            );
+        }
+    }
+    if claimed != lb.upstream_servers.len() {
+        bug(
+            &mut out,
+            "hosts",
+            format!(
+                "{} upstream servers belong to no host",
+                lb.upstream_servers.len() - claimed
+            ),
+        );
+    }
+    out
 }

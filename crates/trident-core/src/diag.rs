@@ -86,7 +86,10 @@ pub fn errors_first(diagnostics: &mut Vec<Diagnostic>) {
 /// `base_port` → `--base-port`; `env.KEY` → `--env`.
 fn flag_of(field: &str) -> String {
     let top = field.split('.').next().unwrap_or(field);
-    format!("--{}", top.replace('_', "-"))
+    match crate::fields::field(top) {
+        Some(f) => format!("--{}", f.flag()),
+        None => format!("--{}", top.replace('_', "-")),
+    }
 }
 
 impl fmt::Display for Diagnostic {

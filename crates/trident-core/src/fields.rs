@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::diag::Diagnostic;
 pub use crate::spec::FIELDS;
-use crate::spec::{Balance, NextUpstream, SocketKind, Spec};
+use crate::spec::{Balance, Host, NextUpstream, SocketKind, Spec};
 
 /// Which part of the deployment a field belongs to, for grouping in help and UIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +28,8 @@ pub enum Group {
     Names,
     /// What the internet meets: HTTPS, limits, compression, caching, proxies in front.
     Edge,
+    /// App hosts behind one load balancer.
+    Hosts,
 }
 
 /// What kind of text a field takes, which picks its control in UIs.
@@ -51,6 +53,8 @@ pub enum Kind {
 pub struct Field {
     /// Spec key (`base_port`); the flag is its kebab-case form (see [`Field::flag`]).
     pub name: &'static str,
+    /// The flag when it is not the name's kebab-case form (`host` for `hosts`).
+    pub flag_name: Option<&'static str>,
     /// Label in UIs (`Base port`), also the control's accessible name.
     pub label: &'static str,
     /// Placeholder in help (`PORT`).
@@ -76,9 +80,9 @@ impl std::fmt::Debug for Field {
 }
 
 impl Field {
-    /// The flag without dashes: the name in kebab-case (`base-port`).
+    /// The flag without dashes: the name in kebab-case (`base-port`), or its own (`host`).
     pub fn flag(&self) -> String {
-        self.name.replace('_', "-")
+        self.flag_name.unwrap_or(self.name).replace('_', "-")
     }
 
     /// True when the flag may be given more than once (each adds an entry).
@@ -134,7 +138,9 @@ pub(crate) fn quote_for_message(text: &str) -> String {
 /// Looks a field up by spec key or flag (`base_port`, `base-port`, `--base-port`).
 pub fn field(name: &str) -> Option<&'static Field> {
     let name = name.trim_start_matches('-').replace('-', "_");
-    FIELDS.iter().find(|f| f.name == name)
+    FIELDS
+        .iter()
+        .find(|f| f.name == name || f.flag_name == Some(name.as_str()))
 }
 
 /// Every field's value in `Spec::default()`, in table order, computed once: the page asks on
@@ -307,6 +313,90 @@ impl Value for Vec<String> {
         // Duplicates are kept, so validation can name them.
         self.push(text.to_string());
         Ok(())
+    }
+}
+
+impl Value for Vec<Host> {
+    const KIND: Kind = Kind::Entries;
+    fn texts(&self) -> Vec<String> {
+        self.iter().map(Host::to_text).collect()
+    }
+    /// Duplicates are kept, so validation can name them.
+    fn set_text(&mut self, text: &str) -> Result<(), String> {
+        self.push(Host::parse(text)?);
+        Ok(())
+    }
+}
+
+impl Host {
+    /// `NAME=ADDRESS[:REPLICAS[:BASE_PORT]]`, IPv6 in brackets; `NAME=ADDRESS::BASE_PORT`
+    /// keeps the spec's replica count.
+    pub fn parse(text: &str) -> Result<Host, String> {
+        const HINT: &str = "give NAME=ADDRESS[:REPLICAS[:BASE_PORT]], e.g. --host web1=10.0.0.11:4 (IPv6 in brackets: web2=[fd00::12]:4)";
+        let (name, rest) = text.trim().split_once('=').ok_or(HINT)?;
+        let (address, counts) = match rest.strip_prefix('[') {
+            Some(v6) => {
+                let (address, after) = v6.split_once(']').ok_or(HINT)?;
+                match after {
+                    "" => (address, None),
+                    _ => (address, Some(after.strip_prefix(':').ok_or(HINT)?)),
+                }
+            }
+            None => match rest.split_once(':') {
+                // Two colons or more and no brackets: an IPv6 address alone.
+                Some((_, tail)) if tail.contains(':') && rest.parse::<std::net::Ipv6Addr>().is_ok() => {
+                    (rest, None)
+                }
+                Some((address, tail)) => (address, Some(tail)),
+                None => (rest, None),
+            },
+        };
+        let number = |t: &str| -> Result<Option<u32>, String> {
+            if t.is_empty() {
+                Ok(None)
+            } else {
+                parse_u32(t).map(Some).map_err(|_| HINT.to_string())
+            }
+        };
+        let (replicas, base_port) = match counts {
+            None => (None, None),
+            Some(c) => match c.split_once(':') {
+                Some((r, p)) => (number(r)?, number(p)?),
+                None => (number(c)?, None),
+            },
+        };
+        if name.is_empty() || address.is_empty() {
+            return Err(HINT.into());
+        }
+        Ok(Host {
+            name: name.into(),
+            address: address.into(),
+            replicas,
+            base_port,
+        })
+    }
+
+    /// The text [`Host::parse`] reads back.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{}=", self.name);
+        if self.address.contains(':') {
+            out.push('[');
+            out.push_str(&self.address);
+            out.push(']');
+        } else {
+            out.push_str(&self.address);
+        }
+        if self.replicas.is_some() || self.base_port.is_some() {
+            out.push(':');
+            if let Some(r) = self.replicas {
+                out.push_str(&r.to_string());
+            }
+        }
+        if let Some(p) = self.base_port {
+            out.push(':');
+            out.push_str(&p.to_string());
+        }
+        out
     }
 }
 

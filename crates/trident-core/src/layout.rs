@@ -9,6 +9,39 @@ use std::net::IpAddr;
 
 use crate::spec::{SocketKind, Spec};
 
+/// `uwsgi_connect_timeout` on one host.
+pub const CONNECT_TIMEOUT_ONE_HOST: u32 = 60;
+/// `uwsgi_connect_timeout` with app hosts: within a LAN a connection is set up in well under
+/// a millisecond; 2 s allows one lost SYN (retransmitted after 1 s) and skips a host that
+/// drops packets after 2 s instead of 60.
+pub const CONNECT_TIMEOUT_HOSTS: u32 = 2;
+/// Name of the load balancer's output directory with hosts.
+pub const LB_DIR: &str = "lb";
+
+/// One app host, resolved: its replicas, ports and the address nginx connects to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostLayout {
+    /// The host's name (its output directory).
+    pub name: String,
+    /// Its private address as given (the replicas bind it).
+    pub address: String,
+    /// The address in `HOST:PORT` form: IPv6 in brackets.
+    pub connect_host: String,
+    /// Replicas on the host.
+    pub replicas: u32,
+    /// Port of its first replica.
+    pub base_port: u32,
+}
+
+impl HostLayout {
+    /// Appends `ADDRESS:PORT` of the host's replica `k`.
+    pub fn push_endpoint(&self, out: &mut String, k: u32) {
+        out.push_str(&self.connect_host);
+        out.push(':');
+        push_u32(out, self.base_port + k);
+    }
+}
+
 /// The variable holding a TCP replica's port.
 pub const PORT_VAR: &str = "S_PORT";
 /// The variable holding a unix replica's socket path.
@@ -71,6 +104,10 @@ pub struct Layout {
     /// The size, in KiB, of nginx's one large header buffer, derived from uWSGI's
     /// `buffer-size` so that any header block nginx accepts fits uWSGI's buffer.
     pub header_buffer_kib: u32,
+    /// `uwsgi_connect_timeout` in seconds (the spec's, or the default for one host or many).
+    pub connect_timeout: u32,
+    /// The app hosts; empty when nginx and the replicas share one host.
+    pub hosts: Vec<HostLayout>,
 }
 
 /// Bytes of uWSGI's buffer kept for what nginx adds to the client's headers (about 15 CGI
@@ -128,6 +165,34 @@ impl Layout {
             nginx_version: parse_version(&spec.nginx_version),
             tls: spec.tls_cert.is_some() && spec.tls_key.is_some(),
             header_buffer_kib: spec.buffer_size.saturating_sub(UWSGI_VARS_ROOM) / 1024,
+            connect_timeout: spec.connect_timeout.unwrap_or(if spec.hosts.is_empty() {
+                CONNECT_TIMEOUT_ONE_HOST
+            } else {
+                CONNECT_TIMEOUT_HOSTS
+            }),
+            hosts: spec
+                .hosts
+                .iter()
+                .map(|h| HostLayout {
+                    name: h.name.clone(),
+                    address: h.address.clone(),
+                    connect_host: bracket_v6(&h.address),
+                    replicas: h.replicas.unwrap_or(spec.replicas),
+                    base_port: h.base_port.unwrap_or(spec.base_port),
+                })
+                .collect(),
+        }
+    }
+
+    /// The layout of app host `host` seen on its own: its replicas, its ports, its address
+    /// bound, no hosts.
+    pub fn for_host(&self, host: &HostLayout) -> Layout {
+        Layout {
+            replicas: host.replicas,
+            base_port: host.base_port,
+            connect_host: host.connect_host.clone(),
+            hosts: Vec::new(),
+            ..self.clone()
         }
     }
 
@@ -276,6 +341,15 @@ fn connect_host(bind: &str) -> String {
         Ok(IpAddr::V6(ip)) if ip.is_unspecified() => "[::1]".into(),
         Ok(IpAddr::V6(_)) => format!("[{bind}]"),
         _ => bind.to_string(),
+    }
+}
+
+/// An address as `HOST:PORT` takes it: IPv6 in brackets.
+pub fn bracket_v6(address: &str) -> String {
+    if address.contains(':') {
+        format!("[{address}]")
+    } else {
+        address.to_string()
     }
 }
 

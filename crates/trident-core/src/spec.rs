@@ -13,10 +13,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::fields::{Field, Group, Value};
 
+/// A field's flag when it is not the name's kebab-case form.
+macro_rules! flag_name {
+    () => {
+        None
+    };
+    ($flag:literal) => {
+        Some($flag)
+    };
+}
+
 /// Declares every spec field once: `name: Type = default, Group, "Label", "PLACEHOLDER",
 /// "help";`. Writes `Spec`, `impl Default for Spec` and `FIELDS` (in declaration order).
 macro_rules! spec {
-    ($($name:ident: $ty:ty = $default:expr, $group:ident, $label:literal, $value_name:literal, $help:literal;)*) => {
+    ($($name:ident $(as $flag:literal)?: $ty:ty = $default:expr, $group:ident, $label:literal, $value_name:literal, $help:literal;)*) => {
         /// Everything Trident needs to render `supervisord.conf`, `webapp.ini` and
         /// `nginx.conf`.
         ///
@@ -39,6 +49,7 @@ macro_rules! spec {
         pub static FIELDS: &[Field] = &[
             $(Field {
                 name: stringify!($name),
+                flag_name: flag_name!($($flag)?),
                 label: $label,
                 value_name: $value_name,
                 help: $help,
@@ -118,8 +129,8 @@ spec! {
     next_upstream: Vec<NextUpstream> = vec![NextUpstream::Error, NextUpstream::Timeout], Failover,
         "Next upstream", "LIST",
         "when nginx retries on the next replica, comma-separated";
-    connect_timeout: u32 = 60, Failover, "Connect timeout", "SECS",
-        "uwsgi_connect_timeout (at most 75)";
+    connect_timeout: Option<u32> = None, Failover, "Connect timeout", "SECS",
+        "uwsgi_connect_timeout, at most 75 [default: 60; 2 with hosts, so a vanished host is skipped fast]";
     read_timeout: u32 = 60, Failover, "Read timeout", "SECS",
         "uwsgi_read_timeout: how long nginx waits for an answer";
     wait_for_backends: u32 = 10, Failover, "Wait for backends", "SECS",
@@ -148,12 +159,33 @@ spec! {
         "Cache-Control max-age (expires) of static files (0 = no caching header)";
     trusted_proxy: Vec<String> = Vec::new(), Edge, "Trusted proxies", "CIDR",
         "address range of a proxy in front of nginx whose X-Forwarded-For/-Proto are believed (repeatable)";
+    hosts as "host": Vec<Host> = Vec::new(), Hosts, "App hosts", "NAME=ADDRESS[:REPLICAS[:BASE_PORT]]",
+        "an app host running replicas behind the load balancer (repeatable; IPv6 in brackets) [default: one host]";
+    lb_address: Option<String> = None, Hosts, "Load balancer address", "ADDR",
+        "private IP address of the load balancer: app hosts admit uwsgi only from it (needed with hosts)";
     upstream: String = "triple".into(), Names, "Upstream name", "NAME",
         "name of the nginx upstream block";
     program_prefix: String = "p".into(), Names, "Program prefix", "PREFIX",
         "prefix of the replica program names (p gives p0, p1, ...)";
     nginx_program: String = "ngx".into(), Names, "nginx program name", "NAME",
         "supervisord program name of nginx";
+}
+
+/// One app host of a multi-host spec: its replicas run under its own supervisord and bind
+/// its private address; nginx on the load balancer reaches them there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// Name of the host's output directory and of its header in the files.
+    pub name: String,
+    /// Private address the replicas bind and nginx connects to: IPv4, IPv6 or a DNS name.
+    pub address: String,
+    /// Replicas on this host [default: the spec's `replicas`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    /// Port of this host's first replica [default: the spec's `base_port`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_port: Option<u32>,
 }
 
 impl Spec {

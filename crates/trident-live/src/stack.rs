@@ -346,7 +346,11 @@ pub fn files_on_disk(conf: &Path) -> Result<Vec<RenderedFile>, String> {
         .iter()
         .map(|&name| {
             fs::read_to_string(conf.join(name))
-                .map(|contents| RenderedFile { name, contents })
+                .map(|contents| RenderedFile {
+                    host: String::new(),
+                    name,
+                    contents,
+                })
                 .map_err(|e| format!("cannot read {}: {e}", conf.join(name).display()))
         })
         .collect()

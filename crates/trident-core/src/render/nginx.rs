@@ -341,7 +341,7 @@ fn app_locations(ctx: &Context<'_>, o: &mut String) {
     let _ = writeln!(
         o,
         "            uwsgi_connect_timeout {}s;",
-        spec.connect_timeout
+        ctx.layout.connect_timeout
     );
     let _ = writeln!(o, "            uwsgi_read_timeout {}s;", spec.read_timeout);
     let next: Vec<&str> = spec.next_upstream.iter().map(|n| n.as_str()).collect();
@@ -354,7 +354,12 @@ fn upstream(ctx: &Context<'_>, o: &mut String) {
     let _ = writeln!(o, "    upstream {} {{", spec.upstream);
     // A shared zone makes failure state, max_conns and least_conn counts common to all
     // workers. About 1 KiB per server, 64 KiB at least.
-    let zone_kib = (spec.replicas as usize).max(64);
+    let servers: u32 = if ctx.layout.hosts.is_empty() {
+        spec.replicas
+    } else {
+        ctx.layout.hosts.iter().map(|h| h.replicas).sum()
+    };
+    let zone_kib = (servers as usize).max(64);
     let _ = writeln!(o, "        zone {} {zone_kib}k;", spec.upstream);
     match spec.balance {
         Balance::RoundRobin => {}
@@ -383,6 +388,18 @@ fn upstream(ctx: &Context<'_>, o: &mut String) {
     } else {
         ""
     };
+    if !ctx.layout.hosts.is_empty() {
+        for host in &ctx.layout.hosts {
+            let _ = writeln!(o, "        # {} ({})", host.name, host.address);
+            for k in 0..host.replicas {
+                o.push_str("        server ");
+                host.push_endpoint(o, k);
+                o.push_str(&params);
+            }
+        }
+        let _ = writeln!(o, "    }}");
+        return;
+    }
     let down_params = params.replace(';', " down;");
     for k in 0..spec.replicas {
         o.push_str("        server ");

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{percent, Context, NGINX_CONF, UWSGI_INI};
+use super::{percent, Context, Role, NFTABLES_CONF, NGINX_CONF, UWSGI_INI};
 use crate::layout::WORKERS_VAR;
 use crate::spec::SocketKind;
 
@@ -16,12 +16,16 @@ const REPLICA_PRIORITY: u32 = 100;
 const NGINX_PRIORITY: u32 = 900;
 
 pub(super) fn render(ctx: &Context<'_>) -> String {
-    let mut out = String::with_capacity(1024 + 420 * ctx.spec.replicas as usize);
+    let mut out = String::with_capacity(1024 + 420 * ctx.layout.replicas as usize);
     ctx.header(&mut out, ";");
     preamble(ctx, &mut out);
     control(ctx, &mut out);
-    replicas(ctx, &mut out);
-    nginx(ctx, &mut out);
+    if !matches!(ctx.role, Role::Balancer) {
+        replicas(ctx, &mut out);
+    }
+    if !matches!(ctx.role, Role::App(_)) {
+        nginx(ctx, &mut out);
+    }
     out
 }
 
@@ -39,6 +43,27 @@ fn preamble(ctx: &Context<'_>, o: &mut String) {
         o,
         "; Start: supervisord -c '{sup}'   Check: supervisorctl -c '{sup}' status"
     );
+    match ctx.role {
+        Role::Whole => {}
+        Role::Balancer => {
+            let _ = writeln!(
+                o,
+                "; Start the app hosts first: nginx waits for their replicas (at most {} s).",
+                ctx.spec.wait_for_backends
+            );
+            let _ = writeln!(o);
+            return;
+        }
+        Role::App(_) => {
+            let _ = writeln!(
+                o,
+                "; First load the firewall, which admits only the load balancer: nft -f '{}'",
+                ctx.conf(NFTABLES_CONF)
+            );
+            let _ = writeln!(o);
+            return;
+        }
+    }
     // The same flags drive the running stack.
     let flags = ctx.command.strip_prefix("trident generate").unwrap_or("");
     let _ = writeln!(
@@ -113,11 +138,11 @@ fn replicas(ctx: &Context<'_>, o: &mut String) {
          stdout_logfile = {log}/",
         spec.workers
     );
-    o.reserve((160 + shared.len() + tail.len()) * spec.replicas as usize);
+    o.reserve((160 + shared.len() + tail.len()) * layout.replicas as usize);
     let var = layout.replica_var();
     // Reused per replica: a replica costs appends, not allocations.
     let (mut name, mut value) = (String::new(), String::new());
-    for k in 0..spec.replicas {
+    for k in 0..layout.replicas {
         name.clear();
         layout.push_program(&mut name, k);
         value.clear();
@@ -189,8 +214,24 @@ fn nginx(ctx: &Context<'_>, o: &mut String) {
 /// A bash script that waits, bounded, until every replica accepts, then execs nginx.
 fn wait_script(ctx: &Context<'_>, nginx: &str) -> String {
     let spec = ctx.spec;
-    let last = spec.replicas - 1;
     let wait = spec.wait_for_backends;
+    if !ctx.layout.hosts.is_empty() {
+        // Each attempt is bounded by `timeout`: a connect to a host that drops packets would
+        // otherwise block for the kernel's two minutes of SYN retries.
+        let mut each = String::from("a in");
+        for host in &ctx.layout.hosts {
+            for k in 0..host.replicas {
+                each.push(' ');
+                each.push_str(&host.address);
+                each.push('/');
+                crate::layout::push_u32(&mut each, host.base_port + k);
+            }
+        }
+        return format!(
+            "end=$((SECONDS+{wait})); for {each}; do until timeout 1 bash -c \"exec 3<>/dev/tcp/$a\" 2>/dev/null; do [ $SECONDS -lt $end ] || break 2; sleep 0.1; done; done; exec {nginx}"
+        );
+    }
+    let last = spec.replicas - 1;
     let (each, ready) = match spec.socket {
         SocketKind::Tcp => (
             format!("p in {{{}..{}}}", spec.base_port, spec.base_port + last),

@@ -59,11 +59,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let _ = writeln!(o, "module = {}", spec.module);
     match spec.socket {
         SocketKind::Tcp => {
-            let bind = if spec.bind.contains(':') {
-                format!("[{}]", spec.bind)
-            } else {
-                spec.bind.clone()
-            };
+            let bind = crate::layout::bracket_v6(ctx.bind);
             let _ = writeln!(o, "socket = {bind}:$({var})");
         }
         SocketKind::Unix => {

@@ -13,6 +13,7 @@ use crate::layout::{Layout, RESERVED_ENV, SUPERVISOR_SOCKET};
 use crate::spec::{Balance, NextUpstream, SocketKind, Spec};
 
 mod edge;
+mod hosts;
 
 /// Most replicas a spec may ask for.
 pub const MAX_REPLICAS: u32 = 10_000;
@@ -61,6 +62,7 @@ pub fn validate(spec: &Spec) -> Result<ValidSpec, Vec<Diagnostic>> {
     addresses(spec, &mut out);
     texts(spec, &mut out);
     edge::check(spec, &layout, &mut out);
+    hosts::check(spec, &layout, &mut out);
     if out.iter().any(Diagnostic::is_error) {
         crate::diag::errors_first(&mut out);
         Err(out)
@@ -225,14 +227,16 @@ fn processes(spec: &Spec, out: &mut Vec<Diagnostic>) {
 }
 
 fn failover(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    range(
-        out,
-        "connect_timeout",
-        spec.connect_timeout,
-        1,
-        MAX_CONNECT_TIMEOUT,
-        "nginx caps it at 75 s",
-    );
+    if let Some(timeout) = spec.connect_timeout {
+        range(
+            out,
+            "connect_timeout",
+            timeout,
+            1,
+            MAX_CONNECT_TIMEOUT,
+            "nginx caps it at 75 s",
+        );
+    }
     range(out, "read_timeout", spec.read_timeout, 1, 86_400, "seconds");
     range(out, "fail_timeout", spec.fail_timeout, 1, 86_400, "seconds");
     range(
@@ -315,7 +319,7 @@ fn failover(spec: &Spec, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn is_name(s: &str) -> bool {
+pub(crate) fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -613,7 +617,12 @@ fn addresses(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 format!("{field} {} is not an IP address", quote_for_message(value)),
                 "give an IPv4 or IPv6 address such as 127.0.0.1 or ::1 (no host names, no brackets)",
             )),
-            Ok(ip) if field == "bind" && spec.socket == SocketKind::Tcp && !ip.is_loopback() => {
+            Ok(ip)
+                if field == "bind"
+                    && spec.socket == SocketKind::Tcp
+                    && spec.hosts.is_empty()
+                    && !ip.is_loopback() =>
+            {
                 out.push(Diagnostic::warning(
                     "uwsgi-exposed",
                     "bind",

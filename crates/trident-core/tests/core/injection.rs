@@ -52,6 +52,8 @@ fn base(f: &Field) -> Spec {
         "static_dir" => spec.static_url = Some("/static/".into()),
         "tls_cert" => spec.tls_key = Some("/srv/tls/key.pem".into()),
         "tls_key" => spec.tls_cert = Some("/srv/tls/cert.pem".into()),
+        "hosts" => spec.lb_address = Some("10.0.0.10".into()),
+        "lb_address" => spec.hosts = vec![trident_core::Host::parse("web1=10.0.0.11").unwrap()],
         _ => {}
     }
     spec
@@ -61,6 +63,8 @@ fn base(f: &Field) -> Spec {
 fn entry(f: &Field, hostile: &str) -> String {
     if f.name == "env" {
         format!("EVIL={hostile}")
+    } else if f.name == "hosts" {
+        format!("web1={hostile}")
     } else {
         hostile.to_string()
     }
@@ -73,6 +77,8 @@ fn benign(f: &Field) -> String {
     match f.name {
         "env" => return "EVIL=plain".into(),
         "trusted_proxy" => return "10.0.0.0/8".into(),
+        "hosts" => return "web1=10.0.0.11".into(),
+        "lb_address" => return "10.0.0.10".into(),
         _ => {}
     }
     match default_values()[i].first() {
@@ -110,6 +116,8 @@ fn every_text_field_is_tried() {
         "upstream",
         "program_prefix",
         "nginx_program",
+        "hosts",
+        "lb_address",
     ] {
         assert!(names.contains(&name), "{name} is not tried: {names:?}");
     }

@@ -97,7 +97,7 @@ prop_compose! {
             replicas, base_port, listen, home, module, upstream, server_name, workers, threads, balance, env, static_url, bind, program_prefix,
             socket: if unix { SocketKind::Unix } else { SocketKind::Tcp },
             next_upstream: next,
-            connect_timeout: timeouts.0,
+            connect_timeout: Some(timeouts.0),
             read_timeout: timeouts.1,
             max_conns: timeouts.2 % 100,
             listen_backlog: backlog,

@@ -12,7 +12,7 @@ const END: &str = "<!-- fields:end -->";
 fn reference() -> String {
     let default = Spec::default();
     let mut out = String::from(
-        "## Spec fields\n\nEvery field is optional in a spec file (TOML or JSON) and has a flag of the same name in\nkebab-case. `env` is a table in TOML (`[env]`) and `--env KEY=VALUE` on the command line.\n\n| field | flag | default | meaning |\n|---|---|---|---|\n",
+        "## Spec fields\n\nEvery field is optional in a spec file (TOML or JSON) and has a flag of the same name in\nkebab-case. `env` is a table in TOML (`[env]`) and `--env KEY=VALUE` on the command line.\n`hosts` is an array of tables in TOML (`[[hosts]]` with `name`, `address` and optional\n`replicas` and `base_port`) and `--host NAME=ADDRESS[:REPLICAS[:BASE_PORT]]` on the command line.\n\n| field | flag | default | meaning |\n|---|---|---|---|\n",
     );
     for f in FIELDS {
         let value = f.get(&default).join(",");

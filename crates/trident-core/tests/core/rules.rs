@@ -482,16 +482,16 @@ fn static_url_is_a_prefix() {
 #[test]
 fn timeouts_bounded() {
     assert_error(
-        &with(|s| s.connect_timeout = 76),
+        &with(|s| s.connect_timeout = Some(76)),
         "out-of-range",
         "connect_timeout",
     );
     assert_error(
-        &with(|s| s.connect_timeout = 0),
+        &with(|s| s.connect_timeout = Some(0)),
         "out-of-range",
         "connect_timeout",
     );
-    assert_clean(&with(|s| s.connect_timeout = 75), "connect_timeout");
+    assert_clean(&with(|s| s.connect_timeout = Some(75)), "connect_timeout");
     assert_error(
         &with(|s| s.read_timeout = 0),
         "out-of-range",
