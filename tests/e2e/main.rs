@@ -5,6 +5,7 @@ mod acceptance;
 mod audit;
 mod blocked;
 mod edge;
+mod hosts;
 mod live;
 mod serve;
 mod web;

@@ -81,6 +81,26 @@ pub fn http_with(
     body: &[u8],
     timeout: Duration,
 ) -> Reply {
+    http_at(
+        ([127, 0, 0, 1], port).into(),
+        method,
+        path,
+        headers,
+        body,
+        timeout,
+    )
+}
+
+/// Sends one request with extra `headers` and `body` to `addr` (a test host's address in a
+/// network namespace, or loopback).
+pub fn http_at(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> Reply {
     let start = Instant::now();
     let fail = |start: Instant| Reply {
         status: 0,
@@ -88,7 +108,7 @@ pub fn http_with(
         body: String::new(),
         took: start.elapsed(),
     };
-    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), timeout) else {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, timeout) else {
         return fail(start);
     };
     let _ = s.set_read_timeout(Some(timeout));

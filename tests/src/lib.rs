@@ -5,6 +5,7 @@
 mod browser;
 mod deployment;
 mod http;
+pub mod netns;
 mod process;
 mod tools;
 pub mod webdriver;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use browser::ChromeDriver;
 pub use deployment::{Deployment, Running};
-pub use http::{free_ports, http, http_with, listening, load, Reply, Steady};
+pub use http::{free_ports, http, http_at, http_with, listening, load, Reply, Steady};
 pub use process::{alive, descendants, signal};
 pub use tools::{copy_tree, django_fixture, require_tools, trident, trident_bin, INSTALL};
 

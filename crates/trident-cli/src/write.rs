@@ -115,7 +115,12 @@ pub fn apply_with(
         let parent = step.path.parent().unwrap_or(dir);
         if !parent.exists() {
             if let Err(e) = fs::create_dir(parent) {
-                return Err(fail(&staged, &made, format!("cannot create {}", parent.display()), e));
+                return Err(fail(
+                    &staged,
+                    &made,
+                    format!("cannot create {}", parent.display()),
+                    e,
+                ));
             }
             made.push(parent.to_path_buf());
         }
@@ -126,7 +131,12 @@ pub fn apply_with(
         });
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
-            return Err(fail(&staged, &made, format!("cannot write {}", tmp.display()), e));
+            return Err(fail(
+                &staged,
+                &made,
+                format!("cannot write {}", tmp.display()),
+                e,
+            ));
         }
         // A second name for the file being replaced, to put back if a later rename fails.
         let backup = if step.path.exists() {

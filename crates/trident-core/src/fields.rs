@@ -344,7 +344,9 @@ impl Host {
             }
             None => match rest.split_once(':') {
                 // Two colons or more and no brackets: an IPv6 address alone.
-                Some((_, tail)) if tail.contains(':') && rest.parse::<std::net::Ipv6Addr>().is_ok() => {
+                Some((_, tail))
+                    if tail.contains(':') && rest.parse::<std::net::Ipv6Addr>().is_ok() =>
+                {
                     (rest, None)
                 }
                 Some((address, tail)) => (address, Some(tail)),

@@ -27,6 +27,9 @@ const SERVERS: &[(&str, &str)] = &[
     ("curl", "/usr/bin/curl"),
     // Throwaway CAs and certificates for the HTTPS tests, and s_client for TLS versions.
     ("openssl", "/usr/bin/openssl"),
+    // Network namespaces as hosts for the multi-host test, and the app hosts' firewalls.
+    ("iproute2", "/usr/sbin/ip"),
+    ("nftables", "/usr/sbin/nft"),
 ];
 const BROWSER: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),

@@ -101,7 +101,11 @@ pub fn render(valid: &ValidSpec) -> Vec<RenderedFile> {
             role: Role::App(host),
             ..Context::new(valid)
         };
-        files.push(file(&host.name, SUPERVISORD_CONF, supervisord::render(&ctx)));
+        files.push(file(
+            &host.name,
+            SUPERVISORD_CONF,
+            supervisord::render(&ctx),
+        ));
         files.push(file(&host.name, UWSGI_INI, uwsgi::render(&ctx)));
         files.push(file(&host.name, NFTABLES_CONF, nftables::render(&ctx)));
     }

@@ -42,7 +42,10 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         o,
         "# Load (as root, before supervisord; again after a change): nft -f '{conf}'"
     );
-    let _ = writeln!(o, "# Check: nft list table inet {table}   Remove: nft delete table inet {table}");
+    let _ = writeln!(
+        o,
+        "# Check: nft list table inet {table}   Remove: nft delete table inet {table}"
+    );
     let _ = writeln!(
         o,
         "# Only the load balancer ({lb}) and this host itself reach uwsgi ports {ports}; the"
@@ -51,7 +54,10 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         o,
         "# rest of the host's traffic and rule sets are untouched. Keep it across reboots: include"
     );
-    let _ = writeln!(o, "# this file from /etc/nftables.conf (Debian's nftables.service loads it).");
+    let _ = writeln!(
+        o,
+        "# this file from /etc/nftables.conf (Debian's nftables.service loads it)."
+    );
     // Declaring the table first makes the delete succeed on the first load too.
     let _ = writeln!(o, "table inet {table}");
     let _ = writeln!(o, "delete table inet {table}");

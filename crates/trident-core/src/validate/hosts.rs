@@ -98,8 +98,14 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
             out.push(Diagnostic::error(
                 "out-of-range",
                 field("replicas"),
-                format!("host {} has {n} replicas; it must have from 1 to {MAX_REPLICAS}", host.name),
-                format!("give it 1 to {MAX_REPLICAS} replicas, e.g. --host {}=ADDRESS:3", host.name),
+                format!(
+                    "host {} has {n} replicas; it must have from 1 to {MAX_REPLICAS}",
+                    host.name
+                ),
+                format!(
+                    "give it 1 to {MAX_REPLICAS} replicas, e.g. --host {}=ADDRESS:3",
+                    host.name
+                ),
             ));
         }
         let first = u64::from(resolved.base_port);
@@ -108,7 +114,10 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
             out.push(Diagnostic::error(
                 "port-out-of-range",
                 field("base_port"),
-                format!("host {} needs ports {first}-{last}; ports go from 1 to 65535", host.name),
+                format!(
+                    "host {} needs ports {first}-{last}; ports go from 1 to 65535",
+                    host.name
+                ),
                 format!(
                     "give it a base port from 1 to {}, e.g. --host {}=ADDRESS:{n}:8080",
                     65536 - u64::from(n.max(1)),
@@ -119,7 +128,8 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
         for (j, other) in layout.hosts[..i].iter().enumerate() {
             let o_first = u64::from(other.base_port);
             let o_last = o_first + u64::from(other.replicas.max(1)) - 1;
-            if same_address(&other.address, &resolved.address) && first <= o_last && o_first <= last {
+            if same_address(&other.address, &resolved.address) && first <= o_last && o_first <= last
+            {
                 out.push(Diagnostic::error(
                     "duplicate-endpoint",
                     field("base_port"),
@@ -140,7 +150,9 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
         out.push(Diagnostic::error(
             "too-many-replicas",
             "hosts",
-            format!("the hosts run {total} replicas together; Trident renders at most {MAX_REPLICAS}"),
+            format!(
+                "the hosts run {total} replicas together; Trident renders at most {MAX_REPLICAS}"
+            ),
             "use fewer replicas per host, and workers/threads for more capacity per replica",
         ));
     }
@@ -185,7 +197,9 @@ fn address_problem(address: &str) -> Option<&'static str> {
                         && !l.ends_with('-')
                         && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                 });
-            let numeric = address.split('.').all(|l| l.chars().all(|c| c.is_ascii_digit()));
+            let numeric = address
+                .split('.')
+                .all(|l| l.chars().all(|c| c.is_ascii_digit()));
             if !labels_ok || numeric {
                 Some("it is neither an IP address nor a DNS name")
             } else {
