@@ -52,7 +52,7 @@ async fn open(c: &Client, server: &StaticServer, query: &str) {
 
 /// Waits until the pane for `name` reads `want`; returns what it read.
 async fn wait_for_pane(c: &Client, name: &str, want: &str) -> String {
-    let id = format!("pane-{}", name.replace('.', "-"));
+    let id = format!("pane-{}", name.replace(['.', '/'], "-"));
     let script = format!(
         "const t = document.getElementById('{id}').closest('section').querySelector('code').textContent; return t === {} ? t : null;",
         serde_json::to_string(want).unwrap()
@@ -66,7 +66,7 @@ async fn wait_for_pane(c: &Client, name: &str, want: &str) -> String {
 
 /// The text of the pane for `name`, as the page shows it.
 async fn pane(c: &Client, name: &str) -> String {
-    let id = format!("pane-{}", name.replace('.', "-"));
+    let id = format!("pane-{}", name.replace(['.', '/'], "-"));
     let v = c
         .execute(&format!("return document.getElementById('{id}').closest('section').querySelector('code').textContent"), vec![])
         .await
@@ -500,5 +500,127 @@ async fn at_360_px_the_controls_come_first_and_nothing_scrolls_sideways() {
         Some(true),
         "the controls come before the files"
     );
+    c.close().await.unwrap();
+}
+
+/// Clicks the button whose visible text is `text`.
+async fn click_button(c: &Client, text: &str) {
+    let done = c
+        .execute(
+            "const b = [...document.querySelectorAll('button, summary')].find(b => b.textContent.trim() === arguments[0]); if (b) { b.click(); return true; } return false;",
+            vec![json!(text)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(done, json!(true), "no button {text:?}");
+}
+
+/// The host picker's buttons: (text, pressed).
+async fn picker(c: &Client) -> Vec<(String, bool)> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll('[aria-label=\"Show the files of host\"] button')].map(b => [b.textContent, b.getAttribute('aria-pressed') === 'true'])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn hosts_are_added_edited_removed_and_every_host_file_equals_the_cli() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = connect(&driver).await;
+    open(&c, &server, "").await;
+    click_button(&c, "Hosts").await;
+    click_button(&c, "Add host").await;
+    click_button(&c, "Add host").await;
+    let two = [
+        "--host",
+        "web1=10.0.0.11",
+        "--host",
+        "web2=10.0.0.12",
+        "--lb-address",
+        "10.0.0.10",
+    ];
+    wait_for_pane(&c, "lb/nginx.conf", &cli(&two, "lb/nginx.conf")).await;
+    assert_eq!(
+        picker(&c).await,
+        [
+            ("lb".into(), true),
+            ("web1".into(), false),
+            ("web2".into(), false)
+        ]
+    );
+    assert_eq!(
+        pane(&c, "lb/supervisord.conf").await,
+        cli(&two, "lb/supervisord.conf")
+    );
+
+    // Another host's files, then its replica count typed in its row.
+    click_button(&c, "web2").await;
+    for f in ["supervisord.conf", "webapp.ini", "nftables.conf"] {
+        let path = format!("web2/{f}");
+        wait_for_pane(&c, &path, &cli(&two, &path)).await;
+    }
+    let replicas = c
+        .find(Locator::Css("input[aria-label='Replicas of host 2']"))
+        .await
+        .unwrap();
+    replicas.send_keys("5").await.unwrap();
+    let five = [
+        "--host",
+        "web1=10.0.0.11",
+        "--host",
+        "web2=10.0.0.12:5",
+        "--lb-address",
+        "10.0.0.10",
+    ];
+    let sup = wait_for_pane(
+        &c,
+        "web2/supervisord.conf",
+        &cli(&five, "web2/supervisord.conf"),
+    )
+    .await;
+    assert!(sup.contains("[program:p4]"), "{sup}");
+
+    // The share link carries the hosts: a fresh page opened with it shows the same files.
+    two_frames(&c).await;
+    let query = wait_until(
+        &c,
+        "const q = window.location.search; return q.includes('hosts=') && decodeURIComponent(q).includes('web2=10.0.0.12:5') ? q : null;",
+        "the share link to carry the hosts",
+    )
+    .await;
+    // A browser of its own: one chromedriver runs one session at a time here.
+    let driver2 = ChromeDriver::start();
+    let c2 = connect(&driver2).await;
+    open(&c2, &server, query.as_str().unwrap()).await;
+    wait_for_pane(&c2, "lb/nginx.conf", &cli(&five, "lb/nginx.conf")).await;
+    c2.close().await.unwrap();
+
+    // Removing a host removes its files; the picker keeps the host it showed.
+    click_button(&c, "Remove").await;
+    let one = ["--host", "web2=10.0.0.12:5", "--lb-address", "10.0.0.10"];
+    wait_for_pane(&c, "web2/webapp.ini", &cli(&one, "web2/webapp.ini")).await;
+    assert_eq!(
+        picker(&c).await,
+        [("lb".into(), false), ("web2".into(), true)]
+    );
+    let go_live = c
+        .execute(
+            "return document.querySelector('[aria-label=\"Go-live commands\"]').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        go_live
+            .as_str()
+            .unwrap_or_default()
+            .contains("App host web2 (10.0.0.12)"),
+        "{go_live}"
+    );
+    assert_eq!(console_errors(&c).await, Vec::<String>::new());
     c.close().await.unwrap();
 }

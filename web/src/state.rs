@@ -82,6 +82,14 @@ pub static PRESETS: &[Preset] = &[
         ],
     },
     Preset {
+        name: "Three app hosts",
+        values: &[
+            ("hosts", "web1=10.0.0.11\nweb2=10.0.0.12\nweb3=10.0.0.13"),
+            ("lb_address", "10.0.0.10"),
+            ("listen_address", "10.0.0.10"),
+        ],
+    },
+    Preset {
         name: "High availability",
         values: &[
             ("replicas", "6"),
@@ -289,6 +297,22 @@ mod tests {
         );
         let steps = crate::components::golive::go_live_text(&s.spec);
         assert!(steps.contains("certbot renew --deploy-hook"), "{steps}");
+    }
+
+    #[test]
+    fn the_hosts_preset_renders_a_bundle_per_host_and_their_go_live_steps() {
+        let preset = PRESETS
+            .iter()
+            .find(|p| p.name == "Three app hosts")
+            .unwrap();
+        let s = Rc::new(State::default()).reduce(Action::Preset(preset));
+        let paths: Vec<String> = s.files.iter().map(|f| f.path()).collect();
+        assert_eq!(paths.len(), 2 + 3 * 3, "{paths:?}");
+        assert_eq!(paths[0], "lb/supervisord.conf");
+        assert!(paths.contains(&"web3/nftables.conf".to_string()));
+        let steps = crate::components::golive::go_live_text(&s.spec);
+        assert!(steps.contains("App host web2 (10.0.0.12)"), "{steps}");
+        assert!(steps.contains("nft -f"), "{steps}");
     }
 
     #[test]

@@ -260,7 +260,7 @@ fn generate(
         )));
     }
     match out {
-        None => print_files(&files, only.is_none()),
+        None => print_files(&files, only.is_none() || files.len() > 1),
         Some(dir) => write_files(&dir, &files, force),
     }
 }

@@ -63,11 +63,13 @@ pub enum Cmd {
         /// Spec options.
         #[command(flatten)]
         input: Input,
-        /// Write the files into DIR (created if missing): all of them or none.
+        /// Write the files into DIR (created if missing): all of them or none. With hosts,
+        /// one directory per host: DIR/lb/ and DIR/HOST/.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Only this file (supervisord.conf, webapp.ini or nginx.conf); printed without header.
-        #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(trident_core::FILE_NAMES))]
+        /// Only this file (supervisord.conf, webapp.ini or nginx.conf; with hosts also
+        /// HOST/NAME, e.g. web1/webapp.ini); one file is printed without header.
+        #[arg(long, value_name = "NAME")]
         only: Option<String>,
         /// Replace files in DIR whose content differs.
         #[arg(long, requires = "out")]

@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::components::field::{FieldControl, SLIDERS};
 use crate::components::golive::{Command, GoLive};
 use crate::components::header::Header;
+use crate::components::hosts::Hosts;
 use crate::components::pane::Pane;
 use crate::components::status::{Notice, Status};
 use crate::state::Action;
@@ -26,6 +27,9 @@ pub const BASIC: &[&str] = &[
     "balance",
     "socket",
 ];
+
+/// The fields of the Hosts section, not shown under Advanced.
+pub const HOSTS: [&str; 2] = ["hosts", "lb_address"];
 
 /// The whole page.
 #[function_component(App)]
@@ -65,14 +69,58 @@ pub fn app() -> Html {
     let groups = use_memo((), |_| {
         let index = |name: &str| FIELDS.iter().position(|f| f.name == name);
         let basic: Vec<usize> = BASIC.iter().filter_map(|n| index(n)).collect();
-        let advanced: Vec<usize> = (0..FIELDS.len()).filter(|i| !basic.contains(i)).collect();
-        (Rc::new(basic), Rc::new(advanced))
+        let advanced: Vec<usize> = (0..FIELDS.len())
+            .filter(|i| !basic.contains(i) && !HOSTS.contains(&FIELDS[*i].name))
+            .collect();
+        let hosts = (index(HOSTS[0]).unwrap_or(0), index(HOSTS[1]).unwrap_or(0));
+        (Rc::new(basic), Rc::new(advanced), hosts)
     });
-    let (basic, advanced) = (groups.0.clone(), groups.1.clone());
-    let advanced_error = state
-        .diags
-        .iter()
-        .any(|d| d.is_error() && !BASIC.contains(&d.top_field()));
+    let (basic, advanced, (hosts_i, lb_i)) = (groups.0.clone(), groups.1.clone(), groups.2);
+    let advanced_error = state.diags.iter().any(|d| {
+        d.is_error() && !BASIC.contains(&d.top_field()) && !HOSTS.contains(&d.top_field())
+    });
+    let diags_of = |name: &str| -> Rc<Vec<Diagnostic>> {
+        Rc::new(
+            state
+                .diags
+                .iter()
+                .filter(|d| d.top_field() == name)
+                .cloned()
+                .collect(),
+        )
+    };
+    // With app hosts, one host's files at a time: the picker's choice, or the first host
+    // (the load balancer) when the chosen one is gone.
+    let picked = use_state(|| None::<String>);
+    let file_hosts: Vec<&str> = {
+        let mut v: Vec<&str> = Vec::new();
+        for f in state.files.iter() {
+            if !v.contains(&f.host.as_str()) {
+                v.push(&f.host);
+            }
+        }
+        v
+    };
+    let shown_host = picked
+        .as_deref()
+        .filter(|h| file_hosts.contains(h))
+        .or(file_hosts.first().copied())
+        .unwrap_or("")
+        .to_string();
+    let picker = (file_hosts.len() > 1).then(|| {
+        html! {
+            <div class="host-picker" role="group" aria-label="Show the files of host">
+                { for file_hosts.iter().map(|h| {
+                    let pressed = *h == shown_host;
+                    let (picked, h_owned) = (picked.clone(), h.to_string());
+                    let onclick = Callback::from(move |_| picked.set(Some(h_owned.clone())));
+                    html! {
+                        <button type="button" aria-pressed={if pressed { "true" } else { "false" }} {onclick}>{ *h }</button>
+                    }
+                }) }
+            </div>
+        }
+    });
     let (errors, warnings) = trident_core::counts(&state.diags);
     let dispatch = {
         let dispatcher = state.dispatcher();
@@ -81,9 +129,11 @@ pub fn app() -> Html {
     let on_download_all = {
         let files = state.files.clone();
         Callback::from(move |_| {
+            let paths: Vec<String> = files.iter().map(|f| f.path()).collect();
             let entries: Vec<(&str, &[u8])> = files
                 .iter()
-                .map(|f| (f.name, f.contents.as_bytes()))
+                .zip(&paths)
+                .map(|(f, p)| (p.as_str(), f.contents.as_bytes()))
                 .collect();
             browser::download(
                 "trident-config.zip",
@@ -116,6 +166,10 @@ pub fn app() -> Html {
                 }
                 <section class="controls" aria-label="Settings">
                     <FieldGroup fields={basic} texts={state.texts.clone()} diags={state.diags.clone()} on_set={on_set.clone()} />
+                    <Hosts hosts={hosts_i} lb_address={lb_i}
+                        text={AttrValue::from(state.texts[hosts_i].clone())}
+                        lb_text={AttrValue::from(state.texts[lb_i].clone())}
+                        diags={diags_of(HOSTS[0])} lb_diags={diags_of(HOSTS[1])} on_set={on_set.clone()} />
                     <details open={advanced_error}>
                         <summary>{ "Advanced" }</summary>
                         <FieldGroup fields={advanced} texts={state.texts.clone()} diags={state.diags.clone()} on_set={on_set} />
@@ -125,8 +179,12 @@ pub fn app() -> Html {
             <section class="outputs" aria-label="Generated files">
                 <div class="files">
                     <Status stale={state.stale} {errors} {warnings} />
-                    { for state.files.iter().map(|f| html! {
-                        <Pane key={f.name} name={f.name} contents={AttrValue::from(f.contents.clone())} stale={state.stale} />
+                    { for picker }
+                    { for state.files.iter().filter(|f| f.host == shown_host).map(|f| {
+                        let (key, name) = (f.path(), AttrValue::from(f.path()));
+                        html! {
+                            <Pane {key} {name} contents={AttrValue::from(f.contents.clone())} stale={state.stale} />
+                        }
                     }) }
                 </div>
                 // Which files changed, spoken once the value settles (not on every step).

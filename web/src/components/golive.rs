@@ -3,7 +3,8 @@
 use std::rc::Rc;
 
 use trident_core::{
-    https_steps, reproduce_command, shell_quote, Layout, Spec, NGINX_CONF, SUPERVISORD_CONF,
+    https_steps, reproduce_command, shell_quote, Layout, Spec, NFTABLES_CONF, NGINX_CONF,
+    SUPERVISORD_CONF,
 };
 use yew::prelude::*;
 
@@ -18,11 +19,13 @@ pub struct SpecProps {
 #[function_component(Command)]
 pub fn command(props: &SpecProps) -> Html {
     let layout = Layout::new(&props.spec);
-    let command = format!(
-        "{} --out {}",
-        reproduce_command(&props.spec),
+    // With hosts, --out gets one directory per host, to copy to each machine.
+    let out = if layout.hosts.is_empty() {
         shell_quote(&layout.dirs.conf)
-    );
+    } else {
+        "trident-out".into()
+    };
+    let command = format!("{} --out {out}", reproduce_command(&props.spec));
     html! {
         <div class="box">
             <h2>{ "Command" }</h2>
@@ -31,9 +34,50 @@ pub fn command(props: &SpecProps) -> Html {
     }
 }
 
+/// The go-live steps with app hosts: per host what to copy where, the firewall, the start
+/// order (app hosts first; nginx waits for their replicas).
+fn hosts_text(spec: &Spec, layout: &Layout) -> String {
+    let dirs = &layout.dirs;
+    let conf = |name: &str| shell_quote(&layout.conf(name));
+    let mkdir = format!(
+        "mkdir -p {} {} {}",
+        shell_quote(&dirs.app),
+        shell_quote(&dirs.run),
+        shell_quote(&dirs.log)
+    );
+    let sup = conf(SUPERVISORD_CONF);
+    let mut text = format!(
+        "# trident-out/HOST/ holds each host's files; copy them to {} on that host.",
+        dirs.conf
+    );
+    for h in &layout.hosts {
+        text.push_str(&format!(
+            "\n# 1. App host {} ({}): its files, your app in {}; as root the firewall first (it admits only {}), then the replicas:\nnft -f {}\n{mkdir}\nsupervisord -c {sup}",
+            h.name,
+            h.address,
+            dirs.app,
+            spec.lb_address.as_deref().unwrap_or("the load balancer"),
+            conf(NFTABLES_CONF),
+        ));
+    }
+    text.push_str(&format!(
+        "\n# 2. Load balancer ({}): the lb/ files; check nginx, then start it (it waits for the app hosts' replicas):\n{mkdir}\n{} -t -p {} -c {}\nsupervisord -c {sup}\nsupervisorctl -c {sup} status\n# Keep the rules across reboots: include nftables.conf from /etc/nftables.conf on each app host.",
+        spec.lb_address.as_deref().unwrap_or("?"),
+        shell_quote(&spec.nginx_bin),
+        shell_quote(&format!("{}/", dirs.run)),
+        conf(NGINX_CONF),
+    ));
+    text
+}
+
 /// The commands that check and start the stack.
 pub fn go_live_text(spec: &Spec) -> String {
     let layout = Layout::new(spec);
+    if !layout.hosts.is_empty() {
+        let mut text = hosts_text(spec, &layout);
+        push_https(&mut text, spec, &layout);
+        return text;
+    }
     let dirs = &layout.dirs;
     let conf = |name: &str| shell_quote(&layout.conf(name));
     let mut text = format!(
@@ -51,7 +95,13 @@ pub fn go_live_text(spec: &Spec) -> String {
     text.push_str(&format!(
         "\n# deploy new code, one replica at a time, no failed request:\ntrident rollout{flags}\n# after changing settings here, on the running stack:\ntrident apply{flags}"
     ));
-    for line in https_steps(spec, &layout) {
+    push_https(&mut text, spec, &layout);
+    text
+}
+
+/// Appends the HTTPS steps: explanations as shell comments, commands as they are.
+fn push_https(text: &mut String, spec: &Spec, layout: &Layout) {
+    for line in https_steps(spec, layout) {
         text.push('\n');
         // Explanations as shell comments, commands as they are.
         match line.strip_prefix("  ") {
@@ -62,7 +112,6 @@ pub fn go_live_text(spec: &Spec) -> String {
             }
         }
     }
-    text
 }
 
 /// The go-live box.
@@ -71,7 +120,11 @@ pub fn go_live(props: &SpecProps) -> Html {
     html! {
         <div class="box">
             <h2>{ "Go live" }</h2>
-            <p>{ "Put the three files in the config directory, then create the directories supervisord will not create, check, and start:" }</p>
+            if props.spec.hosts.is_empty() {
+                <p>{ "Put the three files in the config directory, then create the directories supervisord will not create, check, and start:" }</p>
+            } else {
+                <p>{ "Each host gets its own directory of files. Start the app hosts first, each behind its firewall, then the load balancer:" }</p>
+            }
             <pre aria-label="Go-live commands">{ go_live_text(&props.spec) }</pre>
             <p class="small">{ "A stopped or crashed replica costs no request. A slow one is avoided by least_conn when clients are concurrent. No setting rescues the one request already sent to a replica that hangs: it waits for the read timeout, then a GET may run twice and a POST gets 504. See the README for each option's cost." }</p>
         </div>

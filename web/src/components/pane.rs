@@ -214,9 +214,11 @@ pub fn pane(props: &PaneProps) -> Html {
     };
     let on_download = {
         let (name, contents) = (props.name.clone(), props.contents.clone());
-        Callback::from(move |_| browser::download(&name, "text/plain", contents.as_bytes()))
+        Callback::from(move |_| {
+            browser::download(&name.replace('/', "-"), "text/plain", contents.as_bytes())
+        })
     };
-    let id = format!("pane-{}", props.name.replace('.', "-"));
+    let id = format!("pane-{}", props.name.replace(['.', '/'], "-"));
     let copy_label = match *copy_state {
         CopyState::Idle => "Copy",
         CopyState::Copied => "Copied",

@@ -1,0 +1,195 @@
+//! The Hosts section: app hosts behind one load balancer, a row each (name, address,
+//! replicas), added and removed with buttons, and the load balancer's address.
+//!
+//! The rows edit the `hosts` field's text (one `NAME=ADDRESS[:REPLICAS[:BASE_PORT]]` per
+//! line), so share links, the command and validation see exactly what the CLI sees.
+
+use std::rc::Rc;
+
+use trident_core::{Diagnostic, Host, FIELDS};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::components::field::FieldControl;
+
+/// Props of [`Hosts`].
+#[derive(Properties, PartialEq)]
+pub struct HostsProps {
+    /// Index of `hosts` in `FIELDS`.
+    pub hosts: usize,
+    /// Index of `lb_address` in `FIELDS`.
+    pub lb_address: usize,
+    /// The `hosts` text.
+    pub text: AttrValue,
+    /// The `lb_address` text.
+    pub lb_text: AttrValue,
+    /// Diagnostics about `hosts`.
+    pub diags: Rc<Vec<Diagnostic>>,
+    /// Diagnostics about `lb_address`.
+    pub lb_diags: Rc<Vec<Diagnostic>>,
+    /// Called with (index, new text).
+    pub on_set: Callback<(usize, String)>,
+}
+
+/// One row as the inputs show it: name, address, replicas, and a base port kept as typed.
+fn row(line: &str) -> [String; 4] {
+    match Host::parse(line) {
+        Ok(h) => [
+            h.name,
+            h.address,
+            h.replicas.map(|r| r.to_string()).unwrap_or_default(),
+            h.base_port.map(|p| p.to_string()).unwrap_or_default(),
+        ],
+        Err(_) => {
+            let (name, rest) = line.split_once('=').unwrap_or((line, ""));
+            [name.into(), rest.into(), String::new(), String::new()]
+        }
+    }
+}
+
+/// The line for a row (what `--host` takes).
+fn line(r: &[String; 4]) -> String {
+    let [name, address, replicas, base_port] = r;
+    let mut out = format!("{name}=");
+    if address.contains(':') && !address.starts_with('[') {
+        out.push('[');
+        out.push_str(address);
+        out.push(']');
+    } else {
+        out.push_str(address);
+    }
+    if !replicas.is_empty() || !base_port.is_empty() {
+        out.push(':');
+        out.push_str(replicas);
+    }
+    if !base_port.is_empty() {
+        out.push(':');
+        out.push_str(base_port);
+    }
+    out
+}
+
+/// The Hosts section.
+#[function_component(Hosts)]
+pub fn hosts(props: &HostsProps) -> Html {
+    let rows: Vec<[String; 4]> = props
+        .text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(row)
+        .collect();
+    let rows = Rc::new(rows);
+    let set_rows = {
+        let (on_set, i) = (props.on_set.clone(), props.hosts);
+        move |rows: &[[String; 4]]| {
+            crate::browser::mark_input();
+            let text: Vec<String> = rows.iter().map(line).collect();
+            on_set.emit((i, text.join("\n")));
+        }
+    };
+    let on_add = {
+        let (rows, set_rows) = (rows.clone(), set_rows.clone());
+        let (on_set, lb, lb_empty) = (
+            props.on_set.clone(),
+            props.lb_address,
+            props.lb_text.is_empty(),
+        );
+        Callback::from(move |_| {
+            let mut n = rows.len() + 1;
+            while rows.iter().any(|r| r[0] == format!("web{n}")) {
+                n += 1;
+            }
+            let mut next = (*rows).clone();
+            next.push([
+                format!("web{n}"),
+                format!("10.0.0.{}", 10 + n),
+                String::new(),
+                String::new(),
+            ]);
+            if lb_empty {
+                on_set.emit((lb, "10.0.0.10".into()));
+            }
+            set_rows(&next);
+        })
+    };
+    let cell = |k: usize, part: usize, label: &str, numeric: bool| {
+        let (all, set_rows) = (rows.clone(), set_rows.clone());
+        let oninput = Callback::from(move |e: InputEvent| {
+            let mut next = (*all).clone();
+            next[k][part] = e.target_unchecked_into::<HtmlInputElement>().value();
+            set_rows(&next);
+        });
+        let name = &rows[k][0];
+        html! {
+            <input type="text" spellcheck="false" inputmode={numeric.then_some("numeric")}
+                placeholder={numeric.then_some("default")} value={rows[k][part].clone()}
+                aria-label={format!("{label} of host {}", k + 1)} title={format!("{label} of {name}")} {oninput} />
+        }
+    };
+    let body: Html = (0..rows.len())
+        .map(|k| {
+            let (all, set_rows) = (rows.clone(), set_rows.clone());
+            let on_remove = Callback::from(move |_| {
+                let mut next = (*all).clone();
+                next.remove(k);
+                set_rows(&next);
+            });
+            html! {
+                <tr>
+                    <td>{ cell(k, 0, "Name", false) }</td>
+                    <td>{ cell(k, 1, "Address", false) }</td>
+                    <td>{ cell(k, 2, "Replicas", true) }</td>
+                    <td><button type="button" onclick={on_remove}
+                        aria-label={format!("Remove host {}", rows[k][0])}>{ "Remove" }</button></td>
+                </tr>
+            }
+        })
+        .collect();
+    let invalid = props.diags.iter().any(Diagnostic::is_error);
+    html! {
+        <details class="hosts" open={!rows.is_empty()}>
+            <summary>{ "Hosts" }</summary>
+            <p class="small">{ FIELDS[props.hosts].help }{ ". With hosts, nginx runs on the load balancer and each app host runs its replicas on its own address, behind a firewall that admits only the load balancer." }</p>
+            if !rows.is_empty() {
+                <table class={classes!("host-rows", invalid.then_some("invalid"))} aria-label="App hosts">
+                    <thead><tr><th>{ "Name" }</th><th>{ "Address" }</th><th>{ "Replicas" }</th><th></th></tr></thead>
+                    <tbody>{ body }</tbody>
+                </table>
+            }
+            if !props.diags.is_empty() {
+                <div class="diags" role="status">
+                    { for props.diags.iter().map(|d| html! {
+                        <p class={if d.is_error() { "error" } else { "warning" }}>
+                            <strong>{ if d.is_error() { "Error: " } else { "Warning: " } }</strong>
+                            { &d.message }<br/><span class="hint">{ &d.hint }</span>
+                        </p>
+                    }) }
+                </div>
+            }
+            <div class="box-row"><button type="button" onclick={on_add}>{ "Add host" }</button></div>
+            <FieldControl index={props.lb_address} text={props.lb_text.clone()}
+                diags={props.lb_diags.clone()} on_set={props.on_set.clone()} />
+        </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_and_lines_round_trip() {
+        for text in [
+            "web1=10.0.0.11",
+            "web1=10.0.0.11:4",
+            "web2=[fd00::12]:2:9000",
+            "web3=app3.internal::9100",
+        ] {
+            assert_eq!(line(&row(text)), text);
+        }
+        assert_eq!(
+            line(&["w".into(), "fd00::1".into(), String::new(), String::new()]),
+            "w=[fd00::1]"
+        );
+    }
+}
