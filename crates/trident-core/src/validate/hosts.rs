@@ -92,6 +92,20 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
                 "give the host's private IPv4 or IPv6 address or DNS name, e.g. 10.0.0.11 (IPv6 in brackets on the command line)",
             ));
         }
+        let lb_ip = spec.lb_address.as_deref().and_then(|a| a.parse::<IpAddr>().ok());
+        if let (Ok(ip), Some(lb)) = (host.address.parse::<IpAddr>(), lb_ip) {
+            if ip.is_ipv4() != lb.is_ipv4() {
+                out.push(Diagnostic::error(
+                    "address-family-mismatch",
+                    field("address"),
+                    format!(
+                        "host {} has the address {}, but lb_address {} is of the other IP version: nginx would connect from an address the host's firewall does not admit",
+                        host.name, host.address, lb
+                    ),
+                    "give the app hosts and lb_address addresses of the same IP version (all IPv4 or all IPv6)",
+                ));
+            }
+        }
         let n = resolved.replicas;
         total += u64::from(n);
         if n == 0 || n > MAX_REPLICAS {

@@ -17,7 +17,7 @@ fn fixtures() {
             let _ = writeln!(snap, "==> warning <==\n{w}");
         }
         for f in &out.files {
-            let _ = write!(snap, "==> {} <==\n{}", f.name, f.contents);
+            let _ = write!(snap, "==> {} <==\n{}", f.path(), f.contents);
         }
         insta::assert_snapshot!(snap);
     });
