@@ -30,6 +30,8 @@ pub enum Error {
     Io(String, io::Error),
     /// A live command stopped: its message and exit status.
     Live(String, u8),
+    /// A flag value the command cannot use (exit 2, as clap's usage errors).
+    Usage(String),
 }
 
 impl Error {
@@ -40,7 +42,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             Error::Invalid(_) | Error::NotGenerated(_) | Error::Refused(_) => INVALID,
-            Error::Io(..) => FAILURE,
+            Error::Io(..) | Error::Usage(_) => FAILURE,
             Error::Live(_, code) => *code,
         })
     }
@@ -52,7 +54,7 @@ impl Error {
                 print_diagnostics(diags);
                 eprintln!("nothing was written");
             }
-            Error::Refused(msg) | Error::Live(msg, _) => {
+            Error::Refused(msg) | Error::Live(msg, _) | Error::Usage(msg) => {
                 eprintln!("{}error{}: {msg}", ERROR.render(), ERROR.render_reset())
             }
             Error::Io(what, e) => {
@@ -253,7 +255,7 @@ fn generate(
         .collect();
     if files.is_empty() {
         let names: Vec<String> = generated.files.iter().map(|f| f.path()).collect();
-        return Err(Error::Refused(format!(
+        return Err(Error::Usage(format!(
             "--only {} names no file of this spec\n  hint: give one of: {}",
             only.unwrap_or_default(),
             names.join(", ")

@@ -112,8 +112,12 @@ pub const BENCH_DIST: &str = "target/dist-bench";
 /// asks for 125 KB. This session's savings (lol_alloc, wasm-opt --converge and stripping,
 /// minified CSS and HTML, no IpAddr formatting) brought the page to 127.5 KB; following the
 /// change in every pane (scrolling in an animation frame, markers, the live region) added
-/// 4.7 KB, to 132.2 KB. The guard stands just above that, so that nothing grows unnoticed.
-pub const PAGE_BUDGET: u64 = 133_000;
+/// 4.7 KB, to 132.2 KB. App hosts (issue 13: their validation and rendering, the nftables
+/// file, the Hosts section, the host picker) added 13.3 KB, to 145.5 KB; measured with
+/// `twiggy diff` on wasm-opt -g builds, the largest parts are the hosts rules and renderers
+/// (about 6 KB of code) and their messages. The guard stands just above that, so that
+/// nothing grows unnoticed; 125 KB is not met (issue 12 stays open on it).
+pub const PAGE_BUDGET: u64 = 146_500;
 
 /// Fails when dist/'s wasm + JS + CSS exceed [`PAGE_BUDGET`] (gzip -9).
 pub fn page_budget() -> Result<(), String> {

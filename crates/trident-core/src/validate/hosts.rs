@@ -92,7 +92,10 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
                 "give the host's private IPv4 or IPv6 address or DNS name, e.g. 10.0.0.11 (IPv6 in brackets on the command line)",
             ));
         }
-        let lb_ip = spec.lb_address.as_deref().and_then(|a| a.parse::<IpAddr>().ok());
+        let lb_ip = spec
+            .lb_address
+            .as_deref()
+            .and_then(|a| a.parse::<IpAddr>().ok());
         if let (Ok(ip), Some(lb)) = (host.address.parse::<IpAddr>(), lb_ip) {
             if ip.is_ipv4() != lb.is_ipv4() {
                 out.push(Diagnostic::error(

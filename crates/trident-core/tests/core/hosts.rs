@@ -173,7 +173,11 @@ fn host_names_addresses_counts_and_ports_are_checked_per_host() {
         );
     }
     assert_clean(&bad("web2=app2.internal"), "hosts");
-    assert_error(&bad("web2=[fd00::12]"), "address-family-mismatch", "hosts.web2.address");
+    assert_error(
+        &bad("web2=[fd00::12]"),
+        "address-family-mismatch",
+        "hosts.web2.address",
+    );
     assert_error(
         &bad("web2=10.0.0.12:0"),
         "out-of-range",
