@@ -103,7 +103,10 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
                     field("address"),
                     format!(
                         "host {} has the address {}, but lb_address {} is of the other IP version: nginx would connect from an address the host's firewall does not admit",
-                        host.name, host.address, lb
+                        // The text as given: IpAddr's Display costs the page 1 KB.
+                        host.name,
+                        host.address,
+                        spec.lb_address.as_deref().unwrap_or_default()
                     ),
                     "give the app hosts and lb_address addresses of the same IP version (all IPv4 or all IPv6)",
                 ));
