@@ -125,14 +125,24 @@ pub fn field_control(props: &FieldProps) -> Html {
             <small class="help">{ f.help }</small>
             if !props.diags.is_empty() {
                 <div id={diag_id} class="diags">
-                    { for props.diags.iter().map(|d| html! {
-                        <p class={if d.is_error() { "error" } else { "warning" }}>
-                            <strong>{ if d.is_error() { "Error: " } else { "Warning: " } }</strong>
-                            { &d.message }<br/><span class="hint">{ &d.hint }</span>
-                        </p>
-                    }) }
+                    { diag_lines(&props.diags) }
                 </div>
             }
         </div>
     }
+}
+
+/// Each diagnostic as a paragraph: its level, message and hint.
+pub fn diag_lines(diags: &[Diagnostic]) -> Html {
+    diags
+        .iter()
+        .map(|d| {
+            html! {
+                <p class={if d.is_error() { "error" } else { "warning" }}>
+                    <strong>{ if d.is_error() { "Error: " } else { "Warning: " } }</strong>
+                    { &d.message }<br/><span class="hint">{ &d.hint }</span>
+                </p>
+            }
+        })
+        .collect()
 }

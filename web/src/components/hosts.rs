@@ -10,7 +10,7 @@ use trident_core::{Diagnostic, Host, FIELDS};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::field::FieldControl;
+use crate::components::field::{diag_lines, FieldControl};
 
 /// Props of [`Hosts`].
 #[derive(Properties, PartialEq)]
@@ -158,12 +158,7 @@ pub fn hosts(props: &HostsProps) -> Html {
             }
             if !props.diags.is_empty() {
                 <div class="diags" role="status">
-                    { for props.diags.iter().map(|d| html! {
-                        <p class={if d.is_error() { "error" } else { "warning" }}>
-                            <strong>{ if d.is_error() { "Error: " } else { "Warning: " } }</strong>
-                            { &d.message }<br/><span class="hint">{ &d.hint }</span>
-                        </p>
-                    }) }
+                    { diag_lines(&props.diags) }
                 </div>
             }
             <div class="box-row"><button type="button" onclick={on_add}>{ "Add host" }</button></div>
