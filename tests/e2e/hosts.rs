@@ -116,6 +116,19 @@ fn assert_no_failure_after(what: &str, replies: &[(f64, Reply)], after: Duration
         failed.is_empty(),
         "{what}: requests failed later than {after:?} after it began: {failed:?}"
     );
+    // No request, early or late, waits much past the connect timeout: that is the bound on
+    // detection (a 60 s timeout makes some wait for the client's 20 s and fail). The slack
+    // is for a loaded 2-core machine; unaffected requests take milliseconds.
+    let bound = after + Duration::from_secs(3);
+    let slow: Vec<_> = replies
+        .iter()
+        .filter(|(_, r)| r.took > bound)
+        .map(|(at, r)| (*at, r.status, r.took))
+        .collect();
+    assert!(
+        slow.is_empty(),
+        "{what}: requests waited past {bound:?}: {slow:?}"
+    );
 }
 
 fn connect_refused(addr: SocketAddr) -> Result<(), String> {
