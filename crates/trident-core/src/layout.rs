@@ -339,8 +339,7 @@ fn connect_host(bind: &str) -> String {
     match bind.parse::<IpAddr>() {
         Ok(IpAddr::V4(ip)) if ip.is_unspecified() => "127.0.0.1".into(),
         Ok(IpAddr::V6(ip)) if ip.is_unspecified() => "[::1]".into(),
-        Ok(IpAddr::V6(_)) => format!("[{bind}]"),
-        _ => bind.to_string(),
+        _ => bracket_v6(bind),
     }
 }
 

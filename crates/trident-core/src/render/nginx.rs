@@ -223,11 +223,7 @@ fn trusted_proxies(ctx: &Context<'_>, o: &mut String) {
 
 /// `ADDRESS:PORT` as `listen` takes it (IPv6 in brackets).
 fn listen_on(address: &str, port: u32) -> String {
-    if address.contains(':') {
-        format!("[{address}]:{port}")
-    } else {
-        format!("{address}:{port}")
-    }
+    format!("{}:{port}", crate::layout::bracket_v6(address))
 }
 
 /// The plain-HTTP server: the app itself, or with TLS only the ACME challenge and a redirect.
