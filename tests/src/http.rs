@@ -10,8 +10,12 @@ pub fn free_ports(n: u16) -> (u16, u16) {
     let seed = std::process::id() % 1000;
     loop {
         let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // Spread test processes over 20000..60000; each try takes a fresh block.
-        let base = 20_000 + ((seed * 37 + k * 97) % 400) as u16 * 100;
+        // Spread test processes over 20000..32000, below Linux's ephemeral range (32768 and
+        // up), where chromedriver, the static server's port 0 and every outgoing connection
+        // take theirs: a port found free there could be taken before nginx binds it (seen
+        // once: "bind() to 127.0.0.1:35304 failed (98: Address already in use)"). Each try
+        // takes a fresh block.
+        let base = 20_000 + ((seed * 37 + k * 97) % 120) as u16 * 100;
         let all_free = (base..base + n + 1).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok());
         if all_free {
             return (base, base + n);
