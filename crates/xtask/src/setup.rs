@@ -1,5 +1,5 @@
 //! Installs what is missing, idempotently: Debian's servers and browser, the wasm target,
-//! Trunk and wasm-bindgen-cli at pinned versions, and binaryen from the npm lockfile.
+//! Trunk and wasm-bindgen-cli at pinned versions, and binaryen and terser from the npm lockfile.
 
 use std::path::Path;
 use std::process::Command;
@@ -128,7 +128,10 @@ pub fn web_tools() -> Result<(), String> {
         // --locked can fail on a yanked dependency; then resolve afresh.
         Some(&["install", "wasm-bindgen-cli", "--version", &bindgen]),
     )?;
-    if !root().join("node_modules/.bin/wasm-opt").exists() {
+    // Every package of the lockfile: wasm-opt (binaryen) and terser (the JS minifier hook).
+    if !root().join("node_modules/.bin/wasm-opt").exists()
+        || !root().join("node_modules/terser/package.json").exists()
+    {
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(root()))?;
