@@ -24,7 +24,14 @@ pub struct State {
     pub stale: bool,
     /// A message about the URL the page was opened with.
     pub notice: Option<String>,
+    /// The host whose files are shown, once one is picked.
+    pub picked: Option<String>,
+    /// What the share button says.
+    pub share_label: &'static str,
 }
+
+/// What the share button says before it is clicked.
+pub const SHARE_LABEL: &str = "Copy share link";
 
 /// What the user did.
 pub enum Action {
@@ -36,6 +43,10 @@ pub enum Action {
     Reset,
     /// Hide the notice.
     DismissNotice,
+    /// Show the files of this host.
+    Pick(String),
+    /// The share button now says this.
+    ShareLabel(&'static str),
 }
 
 /// A named starting point.
@@ -183,6 +194,8 @@ impl State {
             spec,
             stale,
             notice: previous.and_then(|p| p.notice.clone()),
+            picked: previous.and_then(|p| p.picked.clone()),
+            share_label: previous.map_or(SHARE_LABEL, |p| p.share_label),
         }
     }
 
@@ -226,6 +239,14 @@ impl Reducible for State {
             }),
             Action::DismissNotice => Rc::new(State {
                 notice: None,
+                ..(*self).clone()
+            }),
+            Action::Pick(host) => Rc::new(State {
+                picked: Some(host),
+                ..(*self).clone()
+            }),
+            Action::ShareLabel(label) => Rc::new(State {
+                share_label: label,
                 ..(*self).clone()
             }),
         }

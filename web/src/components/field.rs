@@ -7,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::browser;
+use crate::state::Action;
 
 /// Fields shown as a slider with a number box: (name, min, max).
 pub const SLIDERS: &[(&str, u32, u32)] = &[
@@ -26,8 +27,8 @@ pub struct FieldProps {
     pub text: AttrValue,
     /// Diagnostics about this field.
     pub diags: Rc<Vec<Diagnostic>>,
-    /// Called with (index, new text).
-    pub on_set: Callback<(usize, String)>,
+    /// Sends `Action::Set(index, new text)`.
+    pub dispatch: Callback<Action>,
 }
 
 /// A labelled control for one field.
@@ -42,10 +43,10 @@ pub fn field_control(props: &FieldProps) -> Html {
     let aria_invalid = if invalid { "true" } else { "false" };
     let index = props.index;
     let set = {
-        let on_set = props.on_set.clone();
+        let dispatch = props.dispatch.clone();
         move |text: String| {
             browser::mark_input();
-            on_set.emit((index, text));
+            dispatch.emit(Action::Set(index, text));
         }
     };
     let on_input = {

@@ -1,31 +1,24 @@
 //! The equivalent `trident` command and the go-live steps for the current spec.
 
-use std::rc::Rc;
-
 use trident_core::{
     https_steps, reproduce_command, shell_quote, Layout, Spec, NFTABLES_CONF, NGINX_CONF,
     SUPERVISORD_CONF,
 };
 use yew::prelude::*;
 
-/// Props of [`Command`] and [`GoLive`].
-#[derive(Properties, PartialEq)]
-pub struct SpecProps {
-    /// The spec the files were rendered from.
-    pub spec: Rc<Spec>,
-}
+// Plain view functions, not components: the spec they show changes with nearly every
+// change, and each component costs the wasm its own lifecycle code.
 
 /// The `trident generate` command that writes these files.
-#[function_component(Command)]
-pub fn command(props: &SpecProps) -> Html {
-    let layout = Layout::new(&props.spec);
+pub fn command(spec: &Spec) -> Html {
+    let layout = Layout::new(spec);
     // With hosts, --out gets one directory per host, to copy to each machine.
     let out = if layout.hosts.is_empty() {
         shell_quote(&layout.dirs.conf)
     } else {
         "trident-out".into()
     };
-    let command = format!("{} --out {out}", reproduce_command(&props.spec));
+    let command = format!("{} --out {out}", reproduce_command(spec));
     html! {
         <div class="box">
             <h2>{ "Command" }</h2>
@@ -115,17 +108,16 @@ fn push_https(text: &mut String, spec: &Spec, layout: &Layout) {
 }
 
 /// The go-live box.
-#[function_component(GoLive)]
-pub fn go_live(props: &SpecProps) -> Html {
+pub fn go_live(spec: &Spec) -> Html {
     html! {
         <div class="box">
             <h2>{ "Go live" }</h2>
-            if props.spec.hosts.is_empty() {
+            if spec.hosts.is_empty() {
                 <p>{ "Put the three files in the config directory, then create the directories supervisord will not create, check, and start:" }</p>
             } else {
                 <p>{ "Each host gets its own directory of files. Start the app hosts first, each behind its firewall, then the load balancer:" }</p>
             }
-            <pre aria-label="Go-live commands">{ go_live_text(&props.spec) }</pre>
+            <pre aria-label="Go-live commands">{ go_live_text(spec) }</pre>
             <p class="small">{ "A stopped or crashed replica costs no request. A slow one is avoided by least_conn when clients are concurrent. No setting rescues the one request already sent to a replica that hangs: it waits for the read timeout, then a GET may run twice and a POST gets 504. See the README for each option's cost." }</p>
         </div>
     }

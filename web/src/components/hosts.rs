@@ -11,9 +11,9 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::field::{diag_lines, FieldControl};
+use crate::state::Action;
 
-/// Props of [`Hosts`].
-#[derive(Properties, PartialEq)]
+/// What [`hosts`] shows.
 pub struct HostsProps {
     /// Index of `hosts` in `FIELDS`.
     pub hosts: usize,
@@ -27,8 +27,8 @@ pub struct HostsProps {
     pub diags: Rc<Vec<Diagnostic>>,
     /// Diagnostics about `lb_address`.
     pub lb_diags: Rc<Vec<Diagnostic>>,
-    /// Called with (index, new text).
-    pub on_set: Callback<(usize, String)>,
+    /// Sends `Action::Set(index, new text)`.
+    pub dispatch: Callback<Action>,
 }
 
 /// One row as the inputs show it: name, address, replicas, and a base port kept as typed.
@@ -69,8 +69,8 @@ fn line(r: &[String; 4]) -> String {
     out
 }
 
-/// The Hosts section.
-#[function_component(Hosts)]
+/// The Hosts section. A view function, not a component: each component costs the wasm its
+/// own lifecycle code, and without hosts the section is one closed `<details>`.
 pub fn hosts(props: &HostsProps) -> Html {
     let rows: Vec<[String; 4]> = props
         .text
@@ -80,17 +80,17 @@ pub fn hosts(props: &HostsProps) -> Html {
         .collect();
     let rows = Rc::new(rows);
     let set_rows = {
-        let (on_set, i) = (props.on_set.clone(), props.hosts);
+        let (dispatch, i) = (props.dispatch.clone(), props.hosts);
         move |rows: &[[String; 4]]| {
             crate::browser::mark_input();
             let text: Vec<String> = rows.iter().map(line).collect();
-            on_set.emit((i, text.join("\n")));
+            dispatch.emit(Action::Set(i, text.join("\n")));
         }
     };
     let on_add = {
         let (rows, set_rows) = (rows.clone(), set_rows.clone());
-        let (on_set, lb, lb_empty) = (
-            props.on_set.clone(),
+        let (dispatch, lb, lb_empty) = (
+            props.dispatch.clone(),
             props.lb_address,
             props.lb_text.is_empty(),
         );
@@ -107,7 +107,7 @@ pub fn hosts(props: &HostsProps) -> Html {
                 String::new(),
             ]);
             if lb_empty {
-                on_set.emit((lb, "10.0.0.10".into()));
+                dispatch.emit(Action::Set(lb, "10.0.0.10".into()));
             }
             set_rows(&next);
         })
@@ -163,7 +163,7 @@ pub fn hosts(props: &HostsProps) -> Html {
             }
             <div class="box-row"><button type="button" onclick={on_add}>{ "Add host" }</button></div>
             <FieldControl index={props.lb_address} text={props.lb_text.clone()}
-                diags={props.lb_diags.clone()} on_set={props.on_set.clone()} />
+                diags={props.lb_diags.clone()} dispatch={props.dispatch.clone()} />
         </details>
     }
 }

@@ -4,51 +4,31 @@ use yew::prelude::*;
 
 use crate::state::Action;
 
-/// Props of [`Status`].
-#[derive(Properties, PartialEq)]
-pub struct StatusProps {
-    /// The files are from earlier, valid input.
-    pub stale: bool,
-    /// Number of errors.
-    pub errors: usize,
-    /// Number of warnings.
-    pub warnings: usize,
-}
+// Plain view functions, not components: the page renders them again with every change
+// anyway, and each component costs the wasm its own lifecycle code.
 
-/// Valid, valid with warnings, or out of date: announced politely.
-#[function_component(Status)]
-pub fn status(props: &StatusProps) -> Html {
-    let text = if props.stale {
-        format!("{} error(s): the files below are out of date, from your last valid settings. Fix the marked fields to update them.", props.errors)
-    } else if props.warnings > 0 {
-        format!(
-            "Valid, with {} warning(s) beside the fields.",
-            props.warnings
-        )
+/// Valid, valid with warnings, or out of date (`stale`: the files are from earlier, valid
+/// input): announced politely.
+pub fn status(stale: bool, errors: usize, warnings: usize) -> Html {
+    let text = if stale {
+        format!("{errors} error(s): the files below are out of date, from your last valid settings. Fix the marked fields to update them.")
+    } else if warnings > 0 {
+        format!("Valid, with {warnings} warning(s) beside the fields.")
     } else {
         "Valid.".to_string()
     };
     html! {
-        <p class={classes!("status", props.stale.then_some("stale"))} role="status" aria-live="polite">{ text }</p>
+        <p class={classes!("status", stale.then_some("stale"))} role="status" aria-live="polite">{ text }</p>
     }
 }
 
-/// Props of [`Notice`].
-#[derive(Properties, PartialEq)]
-pub struct NoticeProps {
-    /// What to say.
-    pub text: AttrValue,
-    /// Sends the dismissal.
-    pub dispatch: Callback<Action>,
-}
-
-/// A dismissible message about the URL the page was opened with.
-#[function_component(Notice)]
-pub fn notice(props: &NoticeProps) -> Html {
-    let onclick = props.dispatch.reform(|_| Action::DismissNotice);
+/// A dismissible message about the URL the page was opened with; `dispatch` sends the
+/// dismissal.
+pub fn notice(text: &str, dispatch: &Callback<Action>) -> Html {
+    let onclick = dispatch.reform(|_| Action::DismissNotice);
     html! {
         <div class="notice" role="status">
-            { props.text.clone() }
+            { text }
             <button type="button" {onclick}>{ "Dismiss" }</button>
         </div>
     }
