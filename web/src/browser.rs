@@ -3,26 +3,43 @@
 #[cfg(feature = "bench")]
 use std::cell::Cell;
 
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A promise seen through `then(onFulfilled, onRejected)` with plain JS functions
+    /// (js-sys's `then2` takes Rust closures that must outlive the call).
+    type Thenable;
+    #[wasm_bindgen(method)]
+    fn then(this: &Thenable, fulfilled: &JsValue, rejected: &JsValue);
+}
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("a browser window")
 }
 
-/// Writes `text` to the clipboard; `Err` when the browser refuses (no permission, insecure
-/// context, no Clipboard API).
-pub async fn copy(text: &str) -> Result<(), ()> {
+/// Writes `text` to the clipboard, then calls `done` with whether it worked (`false` when
+/// the browser refuses: no permission, insecure context, no Clipboard API). One JS closure
+/// handles both outcomes of the promise (`writeText` fulfils with `undefined` and rejects
+/// with an error), so it runs exactly once and is freed; and no Rust future executor is
+/// compiled into the page for two buttons.
+pub fn copy(text: &str, done: impl FnOnce(bool) + 'static) {
     // navigator.clipboard is undefined outside secure contexts: check before calling.
-    let clipboard = js_sys::Reflect::get(&window().navigator(), &"clipboard".into())
+    let Some(clipboard) = js_sys::Reflect::get(&window().navigator(), &"clipboard".into())
         .ok()
         .filter(JsValue::is_object)
-        .ok_or(())?
-        .unchecked_into::<web_sys::Clipboard>();
-    JsFuture::from(clipboard.write_text(text))
-        .await
-        .map(|_| ())
-        .map_err(|_| ())
+    else {
+        done(false);
+        return;
+    };
+    let settled = Closure::once_into_js(move |outcome: JsValue| done(outcome.is_undefined()));
+    clipboard
+        .unchecked_into::<web_sys::Clipboard>()
+        .write_text(text)
+        .unchecked_into::<Thenable>()
+        .then(&settled, &settled);
 }
 
 /// Selects every character inside `node`, for a manual Ctrl+C when the clipboard is refused.

@@ -27,8 +27,8 @@ pub fn header(
                 format!("{}?{query}", browser::address())
             };
             let dispatch = dispatch.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                dispatch.emit(Action::ShareLabel(if browser::copy(&link).await.is_ok() {
+            browser::copy(&link, move |copied| {
+                dispatch.emit(Action::ShareLabel(if copied {
                     "Link copied"
                 } else {
                     "Copy the address bar"

@@ -193,18 +193,15 @@ pub fn pane(props: &PaneProps) -> Html {
         let copy_state = copy_state.clone();
         let code = code.clone();
         Callback::from(move |_| {
-            let contents = contents.clone();
-            let copy_state = copy_state.clone();
-            let code = code.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match browser::copy(&contents).await {
-                    Ok(()) => copy_state.set(CopyState::Copied),
-                    Err(()) => {
-                        if let Some(node) = code.cast::<Node>() {
-                            browser::select_all(&node);
-                        }
-                        copy_state.set(CopyState::Selected);
+            let (copy_state, code) = (copy_state.clone(), code.clone());
+            browser::copy(&contents, move |copied| {
+                if copied {
+                    copy_state.set(CopyState::Copied);
+                } else {
+                    if let Some(node) = code.cast::<Node>() {
+                        browser::select_all(&node);
                     }
+                    copy_state.set(CopyState::Selected);
                 }
                 let reset = copy_state.clone();
                 gloo::timers::callback::Timeout::new(2_000, move || reset.set(CopyState::Idle))
