@@ -182,10 +182,22 @@ fn cli(out: &mut String) -> Result<(), String> {
 
 fn web(out: &mut String) -> Result<(), String> {
     let table = web_build()?;
-    let _ = writeln!(out, "## 3. Web page\n\nRelease build (`trunk build --release`: opt-level z, LTO, one codegen unit, panic=abort, wasm-opt -Oz):\n\n{table}\n\nFor scale, nginxconfig.io's published weight is about 140 KB gzip of JavaScript plus 40 KB of CSS (the figure quoted in issue 4), and it generates neither uWSGI nor supervisord files.\n");
-    let (yew_only, with_core) = floors()?;
+    let _ = writeln!(out, "## 3. Web page\n\nRelease build (`trunk build --release`: opt-level z, LTO, one codegen unit, panic=abort, wasm-opt -O1 --converge: smaller after gzip than -Oz, whose code folding compresses worse):\n\n{table}\n\nFor scale, nginxconfig.io's published weight is about 140 KB gzip of JavaScript plus 40 KB of CSS (the figure quoted in issue 4), and it generates neither uWSGI nor supervisord files.\n");
+    let floors = floors()?;
     let kb = |b: u64| format!("{:.1} KB", b as f64 / 1000.0);
-    let _ = writeln!(out, "Where the bytes go: `bench/floor` is a Yew page with one slider, built with the same settings (wasm + JS, gzip -9; no CSS or HTML).\n\n| build | wasm + JS gzip |\n|---|---|\n| Yew, one slider | {} |\n| the same, rendering the three files with trident-core | {} |\n\nSo Yew costs {} and the core (validation with its messages, three renderers, the cross-file check, the field table) {} before any of the page's own features.\n", kb(yew_only), kb(with_core), kb(yew_only), kb(with_core - yew_only));
+    let mut text = String::from("Where the bytes go: `bench/floor` is a Yew page with one slider, built like the page (profile, allocator, wasm-opt passes; gzip -9; its JS is not minified, the page's is).\n\n| build | wasm gzip | JS gzip | together |\n|---|---|---|---|\n");
+    for (name, wasm, js) in &floors {
+        let _ = writeln!(
+            text,
+            "| {name} | {} | {} | {} |",
+            kb(*wasm),
+            kb(*js),
+            kb(wasm + js)
+        );
+    }
+    let total = |i: usize| floors[i].1 + floors[i].2;
+    let _ = writeln!(text, "\nSo Yew costs {} over web-sys calls, and the core's validation with its messages and its renderers {} with Yew, before any of the page's own features (controls, the field table's labels and help, panes with diffs, share links, presets, the zip, hosts).\n", kb(total(1).saturating_sub(total(2))), kb(total(1).saturating_sub(total(0))));
+    out.push_str(&text);
     let _ = writeln!(out, "{}", where_the_bytes_go()?);
     // Timings come from the instrumented build; the sizes above are the shipped page's.
     crate::trunk_build(&["--features", "bench", "--dist", crate::BENCH_DIST])?;
@@ -216,7 +228,7 @@ pub fn gzip_size(path: &Path) -> Result<u64, String> {
     Ok(out.stdout.len() as u64)
 }
 
-/// The page's wasm built as Trunk builds it but with names kept (`wasm-opt -Oz -g`), profiled
+/// The page's wasm built as Trunk builds it but with names kept (`wasm-opt -O1 -g`), profiled
 /// with twiggy: the top 20 crates and the top 20 functions or data segments, in bytes of the
 /// optimized code (without the names section; raw, not gzip).
 fn where_the_bytes_go() -> Result<String, String> {
@@ -235,7 +247,7 @@ fn where_the_bytes_go() -> Result<String, String> {
     let wasm = bindgen_and_opt(
         &target.join("wasm32-unknown-unknown/wasm-release/trident-web.wasm"),
         &target.join("bindgen"),
-        &["-Oz", "-g", "--converge"],
+        &["-O1", "-g", "--converge"],
     )?;
     let table = output(
         Command::new("twiggy")
@@ -257,7 +269,7 @@ fn where_the_bytes_go() -> Result<String, String> {
         }
     }
     by_crate.sort_by_key(|e| std::cmp::Reverse(e.1));
-    let mut text = format!("Where the bytes go: the page's wasm with names kept (`wasm-opt -Oz -g`), profiled with twiggy {}; {total} bytes of code and data (raw, before gzip; names section left out).\n\n| crate | bytes | share |\n|---|---|---|\n", crate::setup::TWIGGY);
+    let mut text = format!("Where the bytes go: the page's wasm with names kept (`wasm-opt -O1 -g`), profiled with twiggy {}; {total} bytes of code and data (raw, before gzip; names section left out).\n\n| crate | bytes | share |\n|---|---|---|\n", crate::setup::TWIGGY);
     for (c, size) in by_crate.iter().take(20) {
         let _ = writeln!(
             text,
@@ -345,13 +357,22 @@ const WASM_FEATURES: [&str; 7] = [
     "--enable-multivalue",
 ];
 
-/// The budget's floor: `bench/floor` (a Yew page with one slider) built like the page, without
-/// and with trident-core rendering the three files. Returns (wasm + JS gzip bytes) for each.
-fn floors() -> Result<(u64, u64), String> {
+/// The budget's floor: `bench/floor` built like the page (same profile, allocator and
+/// wasm-opt passes) as a Yew page with one slider; the same rendering the three files with
+/// trident-core; and that page without Yew, through web-sys calls. Returns (name, wasm gzip,
+/// JS gzip) for each.
+fn floors() -> Result<Vec<(&'static str, u64, u64)>, String> {
     let floor = root().join("bench/floor");
     let target = root().join("target/floor");
     let mut sizes = Vec::new();
-    for with_core in [false, true] {
+    for (name, features) in [
+        ("Yew, one slider", None),
+        (
+            "the same, rendering the three files with trident-core",
+            Some("core"),
+        ),
+        ("that page without Yew (web-sys calls)", Some("plain")),
+    ] {
         let mut build = cargo();
         build
             .args([
@@ -364,19 +385,28 @@ fn floors() -> Result<(u64, u64), String> {
             .arg("--manifest-path")
             .arg(floor.join("Cargo.toml"))
             .env("CARGO_TARGET_DIR", &target);
-        if with_core {
-            build.args(["--features", "core"]);
+        if let Some(f) = features {
+            build.args(["--features", f]);
         }
         run(&mut build)?;
-        let out = target.join(if with_core { "with-core" } else { "yew-only" });
+        let out = target.join(features.unwrap_or("yew"));
         let wasm = bindgen_and_opt(
             &target.join("wasm32-unknown-unknown/release/trident-floor.wasm"),
             &out,
-            &["-Oz"],
+            &[
+                "-O1",
+                "--converge",
+                "--strip-producers",
+                "--strip-target-features",
+            ],
         )?;
-        sizes.push(gzip_size(&wasm)? + gzip_size(&out.join("trident-floor.js"))?);
+        sizes.push((
+            name,
+            gzip_size(&wasm)?,
+            gzip_size(&out.join("trident-floor.js"))?,
+        ));
     }
-    Ok((sizes[0], sizes[1]))
+    Ok(sizes)
 }
 
 fn stack(out: &mut String) -> Result<(), String> {
