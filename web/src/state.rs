@@ -203,6 +203,11 @@ impl State {
     pub fn diags_for<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Diagnostic> + 'a {
         self.diags.iter().filter(move |d| d.top_field() == name)
     }
+
+    /// The same, as a control's props hold them.
+    pub fn diags_of(&self, name: &str) -> Rc<Vec<Diagnostic>> {
+        Rc::new(self.diags_for(name).cloned().collect())
+    }
 }
 
 impl Default for State {

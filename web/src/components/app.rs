@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use trident_core::{Diagnostic, FIELDS};
+use trident_core::FIELDS;
 use yew::prelude::*;
 
 use crate::components::field::{FieldControl, SLIDERS};
@@ -11,7 +11,7 @@ use crate::components::header::header;
 use crate::components::hosts::{hosts, HostsProps};
 use crate::components::pane::Pane;
 use crate::components::status::{notice, status};
-use crate::state::Action;
+use crate::state::{Action, State};
 use crate::{browser, share, zip};
 
 /// Fields shown above the Advanced section, in this order.
@@ -72,16 +72,6 @@ pub fn app() -> Html {
     let advanced_error = state.diags.iter().any(|d| {
         d.is_error() && !BASIC.contains(&d.top_field()) && !HOSTS.contains(&d.top_field())
     });
-    let diags_of = |name: &str| -> Rc<Vec<Diagnostic>> {
-        Rc::new(
-            state
-                .diags
-                .iter()
-                .filter(|d| d.top_field() == name)
-                .cloned()
-                .collect(),
-        )
-    };
     // With app hosts, one host's files at a time: the picker's choice, or the first host
     // (the load balancer) when the chosen one is gone.
     let file_hosts: Vec<&str> = {
@@ -152,19 +142,19 @@ pub fn app() -> Html {
                     { notice(text, &dispatch) }
                 }
                 <section class="controls" aria-label="Settings">
-                    { field_group(&basic, &state.texts, &state.diags, &dispatch) }
+                    { field_group(&basic, &state, &dispatch) }
                     { hosts(&HostsProps {
                         hosts: hosts_i,
                         lb_address: lb_i,
                         text: AttrValue::from(state.texts[hosts_i].clone()),
                         lb_text: AttrValue::from(state.texts[lb_i].clone()),
-                        diags: diags_of(HOSTS[0]),
-                        lb_diags: diags_of(HOSTS[1]),
+                        diags: state.diags_of(HOSTS[0]),
+                        lb_diags: state.diags_of(HOSTS[1]),
                         dispatch: dispatch.clone(),
                     }) }
                     <details open={advanced_error}>
                         <summary>{ "Advanced" }</summary>
-                        { field_group(&advanced, &state.texts, &state.diags, &dispatch) }
+                        { field_group(&advanced, &state, &dispatch) }
                     </details>
                 </section>
             </div>
@@ -195,24 +185,14 @@ pub fn app() -> Html {
 
 /// A run of field controls. Each control is a component with its own props, so a move of
 /// one slider renders that control again and no other.
-fn field_group(
-    fields: &[usize],
-    texts: &[String],
-    diags: &[Diagnostic],
-    dispatch: &Callback<Action>,
-) -> Html {
+fn field_group(fields: &[usize], state: &State, dispatch: &Callback<Action>) -> Html {
     fields
         .iter()
         .map(|&i| {
             let name = FIELDS[i].name;
-            let diags: Vec<Diagnostic> = diags
-                .iter()
-                .filter(|d| d.top_field() == name)
-                .cloned()
-                .collect();
             html! {
-                <FieldControl key={name} index={i} text={AttrValue::from(texts[i].clone())}
-                    diags={Rc::new(diags)} dispatch={dispatch.clone()} />
+                <FieldControl key={name} index={i} text={AttrValue::from(state.texts[i].clone())}
+                    diags={state.diags_of(name)} dispatch={dispatch.clone()} />
             }
         })
         .collect()
