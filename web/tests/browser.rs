@@ -17,13 +17,32 @@ async fn mount() -> Element {
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     yew::Renderer::<App>::with_root(root.clone()).render();
-    settle().await;
+    until(|| {
+        root.query_selector("#pane-nginx-conf")
+            .ok()
+            .flatten()
+            .is_some()
+            && !pane(&root, "nginx.conf").is_empty()
+    })
+    .await;
     root
 }
 
 /// Lets Yew render and run effects.
 async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(30)).await;
+}
+
+/// Waits until `done` holds, at most 5 s in 10 ms steps (the assertions after it then say
+/// what is wrong). Yew renders and runs effects on its own schedule, which an unoptimized
+/// test build on a busy machine can stretch past any fixed pause.
+async fn until(done: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 fn input(root: &Element, selector: &str) -> HtmlInputElement {
@@ -65,6 +84,7 @@ async fn slider_updates_every_pane_to_match_the_core() {
         ..Default::default()
     };
     let want = trident_core::generate(&spec).unwrap();
+    until(|| want.files.iter().all(|f| pane(&root, f.name) == f.contents)).await;
     for f in &want.files {
         assert_eq!(
             pane(&root, f.name),
@@ -84,6 +104,7 @@ async fn invalid_value_shows_error_beside_field_and_keeps_last_files() {
     let before = pane(&root, "nginx.conf");
     let number = input(&root, "#f-base_port ~ input.number");
     type_into(&number, "65534").await;
+    until(|| root.query_selector("#d-base_port").ok().flatten().is_some()).await;
     assert_eq!(
         number.get_attribute("aria-invalid").as_deref(),
         Some("true")
@@ -105,6 +126,7 @@ async fn invalid_value_shows_error_beside_field_and_keeps_last_files() {
     );
     // Recovering clears it.
     type_into(&number, "9000").await;
+    until(|| pane(&root, "nginx.conf").contains("server 127.0.0.1:9002 ")).await;
     assert!(root.query_selector(".pane.stale").unwrap().is_none());
     assert!(pane(&root, "nginx.conf").contains("server 127.0.0.1:9002 "));
     root.remove();
@@ -125,6 +147,7 @@ async fn hostile_text_never_breaks_the_app() {
         type_into(&module, text).await;
     }
     type_into(&module, "site.wsgi:app").await;
+    until(|| pane(&root, "webapp.ini").contains("module = site.wsgi:app")).await;
     assert!(pane(&root, "webapp.ini").contains("module = site.wsgi:app"));
     root.remove();
 }
