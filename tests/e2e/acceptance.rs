@@ -32,10 +32,16 @@ fn check_with_real_tools(dep: &Deployment) {
     } else {
         ("S_PORT", dep.base_port.to_string())
     };
+    // With a user, the replica's socket is a shared socket (bound before uWSGI drops).
+    let key = if ini.contains("\nshared-socket = ") {
+        "shared-socket"
+    } else {
+        "socket"
+    };
     let o = Command::new("/usr/bin/uwsgi")
         .args(["--strict", "--ini"])
         .arg(dep.path("etc/webapp.ini"))
-        .args(["--get", "socket"])
+        .args(["--get", key])
         .env(var, &value)
         .env("WORKER_COUNT", "2")
         .output()

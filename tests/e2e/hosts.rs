@@ -189,6 +189,7 @@ fn app_hosts_behind_one_load_balancer_survive_a_stopped_and_a_cut_host() {
     for h in &hosts {
         args.extend(["--host", h]);
     }
+    args.extend_from_slice(trident_e2e::stack_user_flags());
     let o = trident(&args);
     assert!(
         o.status.success(),
@@ -231,6 +232,7 @@ fn app_hosts_behind_one_load_balancer_survive_a_stopped_and_a_cut_host() {
         }
         if role != "lb" {
             copy_tree(&django_fixture(), &root.join("app"));
+            trident_e2e::app_writable(&root.join("log/requests.log"));
         }
     }
     // nginx workers run as nobody when the suite runs as root: let them traverse.

@@ -2,6 +2,7 @@
 //! the real nginx, uWSGI and supervisord from Debian, serving the fixture Django app.
 
 mod acceptance;
+mod account;
 mod audit;
 mod blocked;
 mod edge;

@@ -102,16 +102,22 @@ fn shutdown_leaves_no_process_port_pid_file_or_socket() {
         for port in (dep.base_port..dep.base_port + dep.replicas).chain([dep.listen]) {
             assert!(!listening(port), "{args:?}: port {port} still listens");
         }
-        let leftovers: Vec<_> = std::fs::read_dir(dep.path("run"))
+        let mut leftovers: Vec<_> = std::fs::read_dir(dep.path("run"))
             .unwrap()
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".pid") || n.ends_with(".sock"))
             .collect();
-        assert!(
-            leftovers.is_empty(),
-            "{args:?}: left in run/: {leftovers:?}"
-        );
+        leftovers.sort();
+        // Run as the stack user, uWSGI is no longer root at exit and cannot remove its unix
+        // socket from root's run/ (README, "Started as root"); the next start binds over it
+        // (tests/e2e/account.rs). Nothing else may stay.
+        let expected: Vec<String> = if args.contains(&"unix") && trident_e2e::running_as_root() {
+            (0..dep.replicas).map(|k| format!("p{k}.sock")).collect()
+        } else {
+            Vec::new()
+        };
+        assert_eq!(leftovers, expected, "{args:?}: left in run/");
         eprintln!("{args:?}: shutdown took {took:?}");
     }
 }

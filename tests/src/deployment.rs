@@ -7,8 +7,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::{
-    alive, copy_tree, descendants, django_fixture, free_ports, http, load, require_tools, signal,
-    trident,
+    alive, app_writable, copy_tree, descendants, django_fixture, free_ports, http, load,
+    require_tools, signal, stack_user_flags, trident,
 };
 
 /// A generated deployment in a fresh temporary home.
@@ -64,6 +64,11 @@ impl Deployment {
             &l,
         ];
         all.extend_from_slice(args);
+        // Started as root, a stack needs a user to run the app as (an explicit `--user ""`
+        // asks for none).
+        if !args.contains(&"--user") {
+            all.extend_from_slice(stack_user_flags());
+        }
         // The fixture app appends one line per request here (see fixtures/django/app/urls.py).
         let request_log = format!(
             "TRIDENT_TEST_LOG={}",
@@ -84,6 +89,7 @@ impl Deployment {
             fs::create_dir_all(home.join(sub)).unwrap();
         }
         copy_tree(&django_fixture(), &home.join("app"));
+        app_writable(&home.join("log/requests.log"));
         // nginx workers run as nobody when the suite runs as root: let them traverse.
         let _ = Command::new("chmod")
             .args(["-R", "a+rX", dir.path().to_str().unwrap()])

@@ -2,6 +2,7 @@
 //! a fresh temporary home, boots `supervisord -n` on it, talks HTTP to nginx, and stops every
 //! process it started, by PID, even when a test fails.
 
+mod account;
 mod browser;
 mod deployment;
 mod http;
@@ -12,6 +13,9 @@ pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 
+pub use account::{
+    app_writable, running_as_root, stack_id, stack_user_flags, STACK_GROUP, STACK_USER,
+};
 pub use browser::ChromeDriver;
 pub use deployment::{Deployment, Running};
 pub use http::{free_ports, http, http_at, http_with, listening, load, Reply, Steady};

@@ -80,6 +80,7 @@ pub static PRESETS: &[Preset] = &[
         values: &[
             ("listen", "80"),
             ("listen_address", "0.0.0.0"),
+            ("user", "webapp"),
             ("server_name", "example.com www.example.com"),
             (
                 "tls_cert",
@@ -98,6 +99,7 @@ pub static PRESETS: &[Preset] = &[
             ("hosts", "web1=10.0.0.11\nweb2=10.0.0.12\nweb3=10.0.0.13"),
             ("lb_address", "10.0.0.10"),
             ("listen_address", "10.0.0.10"),
+            ("user", "webapp"),
         ],
     },
     Preset {

@@ -414,7 +414,10 @@ fn check_hosts(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
         pid_files_and_sockets_are_unique(&hl, &rb, &mut out);
         headers_nginx_accepts_fit_uwsgi(&rb, &mut out);
         let bind = format!("socket = {prefix}$(");
-        if !ini.lines().any(|l| l.starts_with(&bind)) {
+        if !ini
+            .lines()
+            .any(|l| l.strip_prefix("shared-").unwrap_or(l).starts_with(&bind))
+        {
             bug(
                 &mut out,
                 "hosts",

@@ -23,8 +23,8 @@ pub use diag::{errors_first, Diagnostic, Severity};
 pub use fields::{Field, Kind, FIELDS};
 pub use layout::{Dirs, Layout};
 pub use render::{
-    https_steps, render, reproduce_command, shell_quote, RenderedFile, FILE_NAMES, NFTABLES_CONF,
-    NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI, VERSION,
+    https_steps, render, reproduce_command, shell_quote, user_step, RenderedFile, FILE_NAMES,
+    NFTABLES_CONF, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI, VERSION,
 };
 pub use spec::{Balance, Host, NextUpstream, SocketKind, Spec};
 pub use validate::{counts, validate, ValidSpec, MAX_REPLICAS};

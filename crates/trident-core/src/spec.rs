@@ -72,6 +72,10 @@ spec! {
         "port nginx listens on";
     listen_address: String = "127.0.0.1".into(), Basics, "Listen address", "ADDR",
         "address nginx listens on (0.0.0.0 to serve other hosts)";
+    user: Option<String> = None, Basics, "Run as user", "USER",
+        "unprivileged user the app and nginx's workers run as when the stack starts as root [default: none; started as root, the replicas then refuse to start]";
+    group: Option<String> = None, Basics, "Run as group", "GROUP",
+        "group of USER [default: the group named like USER, as nginx and useradd --user-group do]";
     server_name: String = "_".into(), Basics, "Server name", "NAMES",
         "nginx server_name, names separated by spaces (_ matches any)";
     module: String = "app.wsgi:application".into(), Basics, "Module", "MODULE:CALLABLE",
@@ -189,6 +193,13 @@ pub struct Host {
 }
 
 impl Spec {
+    /// The user and group the app and nginx's workers run as, when `user` is set; the group
+    /// defaults to the user's name, as nginx's `user` directive and `useradd --user-group` do.
+    pub fn run_as(&self) -> Option<(&str, &str)> {
+        let user = self.user.as_deref()?;
+        Some((user, self.group.as_deref().unwrap_or(user)))
+    }
+
     /// The first literal host name of `server_name` (not `_`, not a `*.` wildcard), for
     /// certbot's `-d` and a readiness probe's Host.
     pub fn primary_server_name(&self) -> Option<&str> {

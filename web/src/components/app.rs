@@ -24,6 +24,7 @@ pub const BASIC: &[&str] = &[
     "module",
     "home",
     "server_name",
+    "user",
     "balance",
     "socket",
 ];

@@ -1,8 +1,8 @@
 //! The equivalent `trident` command and the go-live steps for the current spec.
 
 use trident_core::{
-    https_steps, reproduce_command, shell_quote, Layout, Spec, NFTABLES_CONF, NGINX_CONF,
-    SUPERVISORD_CONF,
+    https_steps, reproduce_command, shell_quote, user_step, Layout, Spec, NFTABLES_CONF,
+    NGINX_CONF, SUPERVISORD_CONF,
 };
 use yew::prelude::*;
 
@@ -43,6 +43,7 @@ fn hosts_text(spec: &Spec, layout: &Layout) -> String {
         "# trident-out/HOST/ holds each host's files; copy them to {} on that host.",
         dirs.conf
     );
+    push_user(&mut text, spec, "on every host");
     for h in &layout.hosts {
         text.push_str(&format!(
             "\n# 1. App host {} ({}): its files, your app in {}; as root the firewall first (it admits only {}), then the replicas:\nnft -f {}\n{mkdir}\nsupervisord -c {sup}",
@@ -73,7 +74,11 @@ pub fn go_live_text(spec: &Spec) -> String {
     }
     let dirs = &layout.dirs;
     let conf = |name: &str| shell_quote(&layout.conf(name));
-    let mut text = format!(
+    let mut text = String::new();
+    if push_user(&mut text, spec, "") {
+        text.push('\n');
+    }
+    text.push_str(&format!(
         "mkdir -p {app} {run} {log}\n{nginx} -t -p {run_slash} -c {nginx_conf}\nsupervisord -c {sup}\nsupervisorctl -c {sup} status",
         app = shell_quote(&dirs.app),
         run = shell_quote(&dirs.run),
@@ -82,7 +87,7 @@ pub fn go_live_text(spec: &Spec) -> String {
         run_slash = shell_quote(&format!("{}/", dirs.run)),
         nginx_conf = conf(NGINX_CONF),
         sup = conf(SUPERVISORD_CONF),
-    );
+    ));
     let flags = reproduce_command(spec);
     let flags = flags.strip_prefix("trident generate").unwrap_or("");
     text.push_str(&format!(
@@ -90,6 +95,23 @@ pub fn go_live_text(spec: &Spec) -> String {
     ));
     push_https(&mut text, spec, &layout);
     text
+}
+
+/// Writes the step that creates the stack's user, when the spec names one; returns whether it
+/// did. `where_` says where it runs (empty on one host).
+fn push_user(text: &mut String, spec: &Spec, where_: &str) -> bool {
+    let Some(step) = user_step(spec) else {
+        return false;
+    };
+    let (user, _) = spec.run_as().unwrap_or_default();
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    let sep = if where_.is_empty() { "" } else { " " };
+    text.push_str(&format!(
+        "# as root{sep}{where_}: the app and nginx's workers run as {user}, who writes none of these directories\n{step}"
+    ));
+    true
 }
 
 /// Appends the HTTPS steps: explanations as shell comments, commands as they are.

@@ -193,6 +193,19 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The shell command that creates the stack's user (and group) unless it exists, when the
+/// spec names one: a system account with no home and no login shell. The supervisord.conf
+/// preamble, the page and the README say the same.
+pub fn user_step(spec: &Spec) -> Option<String> {
+    let (user, group) = spec.run_as()?;
+    let nologin = "--no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin";
+    Some(if user == group {
+        format!("id -u {user} >/dev/null 2>&1 || useradd --system --user-group {nologin} {user}")
+    } else {
+        format!("getent group {group} >/dev/null || groupadd --system {group}; id -u {user} >/dev/null 2>&1 || useradd --system --gid {group} {nologin} {user}")
+    })
+}
+
 /// The steps to HTTPS for `spec`, one line each (`#` lines are explanations): with an ACME
 /// webroot and no certificate yet, how to get the first one; with TLS, how to reload nginx
 /// for a new certificate and, with the webroot, how renewals reload it. Empty otherwise.

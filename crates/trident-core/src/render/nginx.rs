@@ -131,6 +131,11 @@ fn certificate_steps(ctx: &Context<'_>, o: &mut String) {
 
 /// Everything outside `http {}`.
 fn main_context(ctx: &Context<'_>, o: &mut String) {
+    // The master keeps root (ports below 1024, the TLS key); its workers, which talk to
+    // clients, run as the stack's user. nginx ignores this, with a warning, when not root.
+    if let Some((user, group)) = ctx.spec.run_as() {
+        let _ = writeln!(o, "user {user} {group};");
+    }
     let _ = writeln!(o, "daemon off;");
     let _ = writeln!(o, "pid \"{}/nginx.pid\";", ctx.dirs.run);
     let _ = writeln!(o, "error_log stderr;");

@@ -39,6 +39,18 @@ fn preamble(ctx: &Context<'_>, o: &mut String) {
         "; supervisord creates no directories; before the first start run:"
     );
     let _ = writeln!(o, ";   mkdir -p '{}' '{}' '{}'", d.app, d.run, d.log);
+    if let Some(step) = super::user_step(ctx.spec) {
+        let (user, _) = ctx.spec.run_as().unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "; Started as root, the app and nginx's workers run as {user}; create it if missing:"
+        );
+        let _ = writeln!(o, ";   {step}");
+        let _ = writeln!(
+            o,
+            "; {user} needs to write none of these directories: keep them and the code root's."
+        );
+    }
     let _ = writeln!(
         o,
         "; Start: supervisord -c '{sup}'   Check: supervisorctl -c '{sup}' status"
@@ -84,6 +96,11 @@ fn control(ctx: &Context<'_>, o: &mut String) {
     let _ = writeln!(o, "[unix_http_server]");
     let _ = writeln!(o, "file = {sock}");
     let _ = writeln!(o, "chmod = 0700");
+    // The stack's user may then run supervisorctl (and trident status) without root: it can
+    // start and stop the programs, not change their commands (the config stays root's).
+    if let Some((user, group)) = ctx.spec.run_as() {
+        let _ = writeln!(o, "chown = {user}:{group}");
+    }
     let _ = writeln!(o);
     let _ = writeln!(o, "[supervisord]");
     let _ = writeln!(o, "logfile = {}/supervisord.log", percent(&d.log));

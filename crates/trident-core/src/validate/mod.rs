@@ -382,6 +382,7 @@ fn names(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) -> bool {
             "give host names separated by single spaces (letters, digits, . - _ and a leading *.), or _ to match any",
         ));
     }
+    run_as(spec, out);
     if !is_lang(&spec.lang) {
         out.push(Diagnostic::error(
             "invalid-lang",
@@ -394,6 +395,55 @@ fn names(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) -> bool {
         ));
     }
     ok
+}
+
+/// The stack user and group: names `useradd`, nginx's `user` and uWSGI's `uid`/`gid` all
+/// accept, and never root (which would undo the point of the field).
+fn run_as(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    for (field, value) in [("user", &spec.user), ("group", &spec.group)] {
+        let Some(value) = value.as_deref() else {
+            continue;
+        };
+        if !is_account_name(value) {
+            out.push(Diagnostic::error(
+                "invalid-account-name",
+                field,
+                format!("{field} {} is not a user or group name", quote_for_message(value)),
+                "use 1 to 32 ASCII letters, digits, _, - or ., starting with a letter or _ (what useradd accepts; nginx and uWSGI take names, not numbers)",
+            ));
+        } else if value == "root" {
+            out.push(Diagnostic::error(
+                "run-as-root",
+                field,
+                format!("{field} is root: the app would run with every privilege"),
+                format!("set {field} to an unprivileged account, e.g. webapp (the go-live steps create it)"),
+            ));
+        }
+    }
+    let privileged = spec.listen < 1024 || (spec.tls_cert.is_some() && spec.https_port < 1024);
+    if privileged && spec.user.is_none() {
+        out.push(Diagnostic::warning(
+            "root-without-user",
+            "user",
+            "nginx listens on a port below 1024, so supervisord starts as root, and without user the replicas refuse to start as root",
+            "set user to the unprivileged account the app runs as, e.g. webapp (the go-live steps create it)",
+        ));
+    }
+    if spec.group.is_some() && spec.user.is_none() {
+        out.push(Diagnostic::error(
+            "group-without-user",
+            "group",
+            "group is set but user is not: nothing would run as that group",
+            "set user too, or leave group unset",
+        ));
+    }
+}
+
+fn is_account_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && s.len() <= 32
 }
 
 fn is_identifier(s: &str) -> bool {

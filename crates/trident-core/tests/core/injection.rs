@@ -54,6 +54,7 @@ fn base(f: &Field) -> Spec {
         "tls_key" => spec.tls_cert = Some("/srv/tls/cert.pem".into()),
         "hosts" => spec.lb_address = Some("10.0.0.10".into()),
         "lb_address" => spec.hosts = vec![trident_core::Host::parse("web1=10.0.0.11").unwrap()],
+        "group" => spec.user = Some("webapp".into()),
         _ => {}
     }
     spec
@@ -79,6 +80,8 @@ fn benign(f: &Field) -> String {
         "trusted_proxy" => return "10.0.0.0/8".into(),
         "hosts" => return "web1=10.0.0.11".into(),
         "lb_address" => return "10.0.0.10".into(),
+        "user" => return "webapp".into(),
+        "group" => return "www-data".into(),
         _ => {}
     }
     match default_values()[i].first() {
@@ -118,6 +121,8 @@ fn every_text_field_is_tried() {
         "nginx_program",
         "hosts",
         "lb_address",
+        "user",
+        "group",
     ] {
         assert!(names.contains(&name), "{name} is not tried: {names:?}");
     }

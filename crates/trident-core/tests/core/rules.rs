@@ -732,3 +732,53 @@ mod consistency_rules {
         );
     }
 }
+
+#[test]
+fn stack_user_is_an_unprivileged_account_name() {
+    assert_clean(&with(|s| s.user = Some("webapp".into())), "user");
+    assert_clean(
+        &with(|s| {
+            s.user = Some("django".into());
+            s.group = Some("www-data".into());
+        }),
+        "group",
+    );
+    let d = assert_error(
+        &with(|s| s.user = Some("root".into())),
+        "run-as-root",
+        "user",
+    );
+    assert_eq!(d.flag, "--user");
+    assert_error(
+        &with(|s| {
+            s.user = Some("webapp".into());
+            s.group = Some("root".into());
+        }),
+        "run-as-root",
+        "group",
+    );
+    for bad in ["1000", "web app", "web:app", "-x", "a".repeat(33).as_str()] {
+        assert_error(
+            &with(|s| s.user = Some(bad.into())),
+            "invalid-account-name",
+            "user",
+        );
+    }
+    assert_error(
+        &with(|s| s.group = Some("www-data".into())),
+        "group-without-user",
+        "group",
+    );
+}
+
+#[test]
+fn a_privileged_port_without_a_user_warns() {
+    assert_warning(&with(|s| s.listen = 80), "root-without-user", "user");
+    assert_clean(
+        &with(|s| {
+            s.listen = 80;
+            s.user = Some("webapp".into());
+        }),
+        "user",
+    );
+}
