@@ -118,9 +118,14 @@ pub const BENCH_DIST: &str = "target/dist-bench";
 /// in the state (-1.7 KB); a non-inlined `Diagnostic` constructor and pointer equality for
 /// the spec props (-0.9 KB); the clipboard without a Rust future (-0.4 KB); class names as
 /// the `className` property, not Yew's `Classes` (-2.9 KB); wasm-opt -O1 instead of -Oz
-/// (-1.2 KB); one diagnostics filter for every control (-0.1 KB): 131.3 KB. The guard stands just above that, so that nothing grows unnoticed;
-/// 125 KB is not met (BENCHMARKS.md's floor table shows what Yew and the core take).
-pub const PAGE_BUDGET: u64 = 131_900;
+/// (-1.2 KB); one diagnostics filter for every control (-0.1 KB): 131.3 KB (131404 bytes).
+/// 125 KB is not met (BENCHMARKS.md's floor table shows what Yew and the core take), and
+/// the brief has since released it: the guard stays just above the page, and each feature
+/// that grows it says what it cost. The unprivileged account (issue 21: the `user` and
+/// `group` fields, their rules and messages, the `useradd` go-live step) +1481 bytes; the
+/// WCAG AA fixes (issue 22: marker labels, the go-live region's tab stop, the hosts table's
+/// header) +339 bytes: 133224 bytes.
+pub const PAGE_BUDGET: u64 = 133_800;
 
 /// Fails when dist/'s wasm + JS + CSS exceed [`PAGE_BUDGET`] (gzip -9).
 pub fn page_budget() -> Result<(), String> {
