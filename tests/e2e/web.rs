@@ -500,6 +500,22 @@ async fn at_360_px_the_controls_come_first_and_nothing_scrolls_sideways() {
         Some(true),
         "the controls come before the files"
     );
+    // After a change every pane's heading holds a marker too (`+111 −3`), and still fits.
+    let slider = by_label(&c, "Replicas").await;
+    for _ in 0..9 {
+        slider.send_keys("\u{E014}").await.unwrap(); // ArrowRight: 3 -> 12
+    }
+    let width = wait_until(
+        &c,
+        "return document.querySelectorAll('.pane .marker').length === 3 ? [document.documentElement.scrollWidth, innerWidth] : null;",
+        "a change marker in every pane",
+    )
+    .await;
+    let (scroll, inner) = (width[0].as_f64().unwrap(), width[1].as_f64().unwrap());
+    assert!(
+        scroll <= inner,
+        "with the change markers the page is {scroll} px wide in a {inner} px window"
+    );
     c.close().await.unwrap();
 }
 

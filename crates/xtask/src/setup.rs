@@ -128,9 +128,11 @@ pub fn web_tools() -> Result<(), String> {
         // --locked can fail on a yanked dependency; then resolve afresh.
         Some(&["install", "wasm-bindgen-cli", "--version", &bindgen]),
     )?;
-    // Every package of the lockfile: wasm-opt (binaryen) and terser (the JS minifier hook).
+    // Every package of the lockfile: wasm-opt (binaryen), terser (the JS minifier hook) and
+    // axe-core (the browser tests' accessibility audit).
     if !root().join("node_modules/.bin/wasm-opt").exists()
         || !root().join("node_modules/terser/package.json").exists()
+        || !root().join("node_modules/axe-core/axe.min.js").exists()
     {
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])

@@ -153,7 +153,7 @@ pub fn hosts(props: &HostsProps) -> Html {
             <p class="small">{ FIELDS[props.hosts].help }{ ". With hosts, nginx runs on the load balancer and each app host runs its replicas on its own address, behind a firewall that admits only the load balancer." }</p>
             if !rows.is_empty() {
                 <table ~className={if invalid { "host-rows invalid" } else { "host-rows" }} aria-label="App hosts">
-                    <thead><tr><th>{ "Name" }</th><th>{ "Address" }</th><th>{ "Replicas" }</th><th></th></tr></thead>
+                    <thead><tr><th>{ "Name" }</th><th>{ "Address" }</th><th>{ "Replicas" }</th><th><span class="visually-hidden">{ "Remove" }</span></th></tr></thead>
                     <tbody>{ body }</tbody>
                 </table>
             }

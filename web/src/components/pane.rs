@@ -221,11 +221,16 @@ pub fn pane(props: &PaneProps) -> Html {
         CopyState::Copied => "Copied",
         CopyState::Selected => "Selected: press Ctrl+C",
     };
-    let marker = marker.map(|(added, removed)| html! {
-        <button type="button" class="marker" onclick={on_marker}
-            aria-label={format!("{} changed: {added} lines added, {removed} removed. Show the change", props.name)}>
-            { format!("+{added} \u{2212}{removed}") }
-        </button>
+    // The accessible name begins with the visible text, so a voice-control user who says
+    // what they see presses it (WCAG 2.5.3, label in name).
+    let marker = marker.map(|(added, removed)| {
+        let shown = format!("+{added} \u{2212}{removed}");
+        html! {
+            <button type="button" class="marker" onclick={on_marker}
+                aria-label={format!("{shown}: {} changed, {added} lines added, {removed} removed. Show the change", props.name)}>
+                { shown }
+            </button>
+        }
     });
     // `~className`, not a computed `class=`: see the module docs of `components`.
     html! {
