@@ -215,6 +215,16 @@ fn web(out: &mut String) -> Result<(), String> {
             .env("TRIDENT_DIST", root().join(crate::BENCH_DIST)),
     )?;
     let _ = writeln!(out, "Measured in headless Chromium ({}) with `performance.now()` (`cargo run -p trident-e2e --example web_bench`): each input event goes to the Replicas number box, and an input counts as done when the last of the three panes has been patched.\n\n{text}", first_line("chromium", &["--version"]));
+    // Lighthouse audits the shipped page (dist/, built by web_build above).
+    let scores = output(cargo().args([
+        "run",
+        "--quiet",
+        "-p",
+        "trident-e2e",
+        "--example",
+        "lighthouse",
+    ]))?;
+    let _ = writeln!(out, "{scores}");
     Ok(())
 }
 

@@ -52,7 +52,19 @@ pub fn bench_tools() -> Result<(), String> {
             "--locked",
         ],
         Some(&["install", "twiggy", "--version", &format!("={TWIGGY}")]),
-    )
+    )?;
+    lighthouse()
+}
+
+/// Lighthouse, from `bench/lighthouse`'s lockfile (bench only: it is 185 MB).
+pub fn lighthouse() -> Result<(), String> {
+    let dir = root().join("bench/lighthouse");
+    if !dir.join("node_modules/lighthouse/cli/index.js").exists() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(dir))?;
+    }
+    Ok(())
 }
 
 /// twiggy, the wasm size profiler `cargo xtask bench` runs.
