@@ -46,9 +46,19 @@ fn assert_no_loss(
         failed.first(),
         run.logs()
     );
-    // The app's request log is written as each request finishes: give the last ones a moment.
-    std::thread::sleep(Duration::from_millis(200));
-    let runs = dep.runs("");
+    // The app's request log is written as each request finishes: wait (at most 5 s) until
+    // every POST that got its 200 is in it.
+    let posts: Vec<&String> = replies
+        .iter()
+        .filter(|(m, _, _)| m == "POST")
+        .map(|(_, id, _)| id)
+        .collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut runs = dep.runs("");
+    while !posts.iter().all(|id| runs.contains_key(*id)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        runs = dep.runs("");
+    }
     for (method, id, _) in replies {
         let n = runs.get(id).copied().unwrap_or(0);
         if method == "POST" {
@@ -92,9 +102,10 @@ fn rollout_restarts_every_replica_without_a_failed_request() {
     run.warm_up();
     std::fs::write(dep.path("app/app/VERSION"), "2").unwrap();
     let load = steady(&dep, "roll");
-    std::thread::sleep(Duration::from_millis(500));
+    // Load before and after the rollout, not only during it.
+    load.wait_answered(20);
     let o = trident_live("rollout", &dep.spec_flags);
-    std::thread::sleep(Duration::from_millis(500));
+    load.wait_answered(20);
     let replies = load.stop();
     assert!(o.status.success(), "{}", show(&o));
     let n = assert_no_loss(&dep, &replies, &run);
@@ -157,24 +168,8 @@ fn an_interrupted_rollout_serves_and_the_next_one_completes_it() {
     run.warm_up();
     std::fs::write(dep.path("app/app/VERSION"), "2").unwrap();
     let load = steady(&dep, "int");
-    let mut child = Command::new(trident_bin())
-        .arg("rollout")
-        .args(&dep.spec_flags)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // Ctrl+C once the first replica answers again.
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = Vec::new();
-    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        let first_done = line.contains("p0") && line.contains("answers through its own socket");
-        lines.push(line);
-        if first_done {
-            trident_e2e::signal("INT", &[child.id()]);
-            break;
-        }
-    }
-    let status = child.wait().unwrap();
+    let (status, lines) = interrupt_after_p0("rollout", &dep.spec_flags);
     assert_eq!(status.code(), Some(130), "{lines:#?}");
     assert!(
         !dep.file("nginx.conf").contains(" down;"),
@@ -203,8 +198,16 @@ fn apply_grows_and_shrinks_a_live_stack_without_a_failed_request() {
             .count(),
         5
     );
-    // Let the load reach the new replicas before they go again.
-    std::thread::sleep(Duration::from_secs(2));
+    // The load reaches the new replicas before they go again.
+    let (p3, p4) = (
+        (dep.base_port + 3).to_string(),
+        (dep.base_port + 4).to_string(),
+    );
+    load.wait_for(
+        "the added replicas",
+        Duration::from_secs(30),
+        |_, served| served.contains(&p3) && served.contains(&p4),
+    );
     let two = dep.flags_with("--replicas", "2");
     let o = trident_live("apply", &two);
     assert!(o.status.success(), "5 -> 2: {}", show(&o));
@@ -232,6 +235,121 @@ fn apply_grows_and_shrinks_a_live_stack_without_a_failed_request() {
         "{}",
         show(&o)
     );
+}
+
+/// Runs `trident SUB flags` and sends it SIGINT once `p0` answers again after its restart;
+/// returns its exit status and everything it printed.
+fn interrupt_after_p0(sub: &str, flags: &[String]) -> (std::process::ExitStatus, Vec<String>) {
+    let mut child = Command::new(trident_bin())
+        .arg(sub)
+        .args(flags)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        let first_done = line.contains("p0") && line.contains("answers through its own socket");
+        lines.push(line);
+        if first_done {
+            trident_e2e::signal("INT", &[child.id()]);
+        }
+    }
+    (child.wait().unwrap(), lines)
+}
+
+#[test]
+fn an_interrupted_apply_keeps_what_is_left_and_the_next_one_finishes_it() {
+    let dep = Deployment::new("home", 3, &[]);
+    let mut run = dep.start();
+    run.warm_up();
+    let load = steady(&dep, "iapply");
+    // Every replica's webapp.ini changes: all three are to restart, one at a time.
+    let three = dep.flags_with("--workers", "3");
+    let (status, lines) = interrupt_after_p0("apply", &three);
+    assert_eq!(status.code(), Some(130), "{lines:#?}");
+    // The signal lands while p1 restarts (or, rarely, before): the apply finishes that
+    // replica, stops at the next safe point and records the rest.
+    let answered = |p: &str| {
+        lines
+            .iter()
+            .any(|l| l.contains(p) && l.contains("answers through its own socket"))
+    };
+    let left: Vec<&str> = ["p1", "p2"].into_iter().filter(|p| !answered(p)).collect();
+    assert!(left.contains(&"p2"), "{lines:#?}");
+    let pending = dep.path("run/trident-apply.pending");
+    assert_eq!(
+        std::fs::read_to_string(&pending).unwrap_or_default(),
+        left.iter().map(|p| format!("{p}\n")).collect::<String>(),
+        "the replicas still to restart are recorded: {lines:#?}"
+    );
+    assert!(
+        !dep.file("nginx.conf").contains(" down;"),
+        "an interrupted apply left a replica out"
+    );
+    // The files on disk are already new; only the record says p1 and p2 still run the old.
+    let o = trident_live("apply", &three);
+    let replies = load.stop();
+    assert!(o.status.success(), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let restarted: Vec<&str> = ["p0", "p1", "p2"]
+        .into_iter()
+        .filter(|p| {
+            err.lines()
+                .any(|l| l.contains(p) && l.contains("out of rotation"))
+        })
+        .collect();
+    assert_eq!(
+        restarted, left,
+        "the second apply restarts exactly what was left:\n{err}"
+    );
+    assert!(!pending.exists(), "the record is gone once done");
+    assert_no_loss(&dep, &replies, &run);
+    assert_eq!(versions(&dep, 3).len(), 3, "every replica serves");
+    let o = trident_live("apply", &three);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("nothing to do"),
+        "{}",
+        show(&o)
+    );
+}
+
+#[test]
+fn apply_refuses_when_supervisord_reads_the_change_differently_and_puts_the_files_back() {
+    let dep = Deployment::with_room("home", 3, 4, &[]);
+    let mut run = dep.start();
+    run.warm_up();
+    // supervisord runs a hand-edited p1, while the file on disk is the generated one again.
+    let generated = dep.file("supervisord.conf");
+    let (at, _) = generated.match_indices("[program:p1]").next().unwrap();
+    let edited = format!(
+        "{}{}",
+        &generated[..at],
+        generated[at..].replacen("stopwaitsecs = 10", "stopwaitsecs = 11", 1)
+    );
+    assert_ne!(edited, generated);
+    std::fs::write(dep.path("etc/supervisord.conf"), &edited).unwrap();
+    let o = dep.ctl(&["update"]);
+    assert!(o.status.success(), "{}", show(&o));
+    std::fs::write(dep.path("etc/supervisord.conf"), &generated).unwrap();
+    let ini = dep.file("webapp.ini");
+    let o = trident_live("apply", &dep.flags_with("--replicas", "4"));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("differently from Trident's plan")
+            && err.contains("p1 changed, which the plan keeps"),
+        "{err}"
+    );
+    // Nothing changed: the old files, the old programs, no record of pending work.
+    assert_eq!(dep.file("supervisord.conf"), generated);
+    assert_eq!(dep.file("webapp.ini"), ini);
+    assert_eq!(
+        programs(&dep),
+        BTreeSet::from(["ngx".into(), "p0".into(), "p1".into(), "p2".into()])
+    );
+    assert!(!dep.path("run/trident-apply.pending").exists());
+    assert_eq!(versions(&dep, 3).len(), 3, "every replica still serves");
 }
 
 #[test]

@@ -219,6 +219,8 @@ pub fn load(
 pub struct Steady {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     threads: Vec<std::thread::JoinHandle<Vec<(String, String, Reply)>>>,
+    /// Requests answered so far, and the replicas that answered them.
+    progress: std::sync::Arc<std::sync::Mutex<(usize, std::collections::BTreeSet<String>)>>,
 }
 
 impl Steady {
@@ -228,10 +230,15 @@ impl Steady {
         use std::sync::Arc;
         let stop = Arc::new(AtomicBool::new(false));
         let sent = Arc::new(AtomicUsize::new(0));
+        let progress = Arc::new(std::sync::Mutex::new((
+            0,
+            std::collections::BTreeSet::new(),
+        )));
         let started = Instant::now();
         let threads = (0..clients)
             .map(|c| {
                 let (stop, sent, tag) = (stop.clone(), sent.clone(), tag.to_string());
+                let progress = progress.clone();
                 std::thread::spawn(move || {
                     let mut out = Vec::new();
                     let mut i = 0usize;
@@ -246,6 +253,11 @@ impl Steady {
                         };
                         let id = format!("{tag}-{c}-{i}");
                         let r = http(method, port, path, &id, Duration::from_secs(30));
+                        {
+                            let mut p = progress.lock().unwrap();
+                            p.0 += 1;
+                            p.1.extend(r.replica());
+                        }
                         out.push((method.to_string(), id, r));
                         i += 1;
                     }
@@ -253,7 +265,47 @@ impl Steady {
                 })
             })
             .collect();
-        Steady { stop, threads }
+        Steady {
+            stop,
+            threads,
+            progress,
+        }
+    }
+
+    /// Waits (at most `limit`) until `done(answered, replicas that answered)` holds; panics
+    /// with `what` if it does not.
+    pub fn wait_for(
+        &self,
+        what: &str,
+        limit: Duration,
+        done: impl Fn(usize, &std::collections::BTreeSet<String>) -> bool,
+    ) {
+        let deadline = Instant::now() + limit;
+        loop {
+            {
+                let p = self.progress.lock().unwrap();
+                if done(p.0, &p.1) {
+                    return;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the load did not reach {what} within {limit:?}: {} answered, by {:?}",
+                    p.0,
+                    p.1
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits (at most 30 s) until `n` more requests have been answered.
+    pub fn wait_answered(&self, n: usize) {
+        let from = self.progress.lock().unwrap().0;
+        self.wait_for(
+            &format!("{n} more answers"),
+            Duration::from_secs(30),
+            |answered, _| answered >= from + n,
+        );
     }
 
     /// Stops the clients and returns every exchange: (method, request id, reply).

@@ -13,7 +13,7 @@ use trident_core::{
 };
 
 use crate::probe::{self, Endpoint};
-use crate::supervisor::{Process, Supervisor};
+use crate::supervisor::{Process, Reread, Supervisor};
 
 /// How long a replica may take from `start` to answering through its socket.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -159,19 +159,8 @@ impl<'a> Stack<'a> {
     /// Writes `text` to the conf directory's `name`, atomically.
     fn write(&self, name: &str, text: &str) -> Result<(), Failure> {
         let path = self.conf.join(name);
-        let tmp = self
-            .conf
-            .join(format!(".{name}.trident-live-{}", std::process::id()));
-        let result = fs::File::create(&tmp)
-            .and_then(|mut f| {
-                f.write_all(text.as_bytes())?;
-                f.sync_all()
-            })
-            .and_then(|()| fs::rename(&tmp, &path));
-        result.map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Failure::Failed(format!("cannot write {}: {e}", path.display()))
-        })
+        write_atomic(&path, text)
+            .map_err(|e| Failure::Failed(format!("cannot write {}: {e}", path.display())))
     }
 
     /// Writes nginx.conf with `down` out of rotation and reloads nginx: returns once nginx's
@@ -356,6 +345,115 @@ pub fn files_on_disk(conf: &Path) -> Result<Vec<RenderedFile>, String> {
         .collect()
 }
 
+/// Writes `path` whole or not at all: a temporary file beside it, synced, renamed over it.
+fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.trident-live-{}", std::process::id()));
+    let result = fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        })
+        .and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The replicas an apply still has to restart, one program name per line in
+/// `run/trident-apply.pending`: an apply interrupted between two replicas leaves the rest
+/// there, and the next apply restarts them even though their files on disk are already new.
+struct Pending {
+    path: PathBuf,
+}
+
+impl Pending {
+    fn of(valid: &ValidSpec) -> Pending {
+        Pending {
+            path: PathBuf::from(&valid.layout().dirs.run).join("trident-apply.pending"),
+        }
+    }
+
+    /// What an earlier apply left; nothing when there is no file.
+    fn load(&self) -> Result<Vec<String>, Failure> {
+        match fs::read_to_string(&self.path) {
+            Ok(text) => Ok(text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(Failure::Refused(format!(
+                "cannot read {}: {e}; it lists the replicas an interrupted apply had still to restart. Fix its permissions, or remove it if every replica already runs the new files",
+                self.path.display()
+            ))),
+        }
+    }
+
+    /// Records `left` (removes the file when nothing is left).
+    fn save(&self, left: &[String]) -> Result<(), Failure> {
+        let result = if left.is_empty() {
+            match fs::remove_file(&self.path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            }
+        } else {
+            write_atomic(&self.path, &(left.join("\n") + "\n"))
+        };
+        result.map_err(|e| {
+            Failure::Failed(format!(
+                "cannot record the replicas still to restart ({}) in {}: {e}; run the same command again once it is writable",
+                left.join(", "),
+                self.path.display()
+            ))
+        })
+    }
+}
+
+/// Holds supervisord's reading of the new supervisord.conf against the plan: the same
+/// programs added and removed, and none changed that the plan keeps. A disagreement means
+/// the files on disk are not what the plan was made from (edited by hand, another apply).
+fn check_reread(seen: &Reread, ch: &Change, nginx_program: &str) -> Result<(), String> {
+    let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<String>>();
+    let mut may_change = set(&ch.changed);
+    if ch.nginx_program {
+        may_change.insert(nginx_program.to_string());
+    }
+    let mut wrong = Vec::new();
+    if set(&seen.added) != set(&ch.added) {
+        wrong.push(format!(
+            "it adds {} where the plan adds {}",
+            join(seen.added.iter().map(String::as_str)),
+            join(ch.added.iter().map(String::as_str))
+        ));
+    }
+    if set(&seen.removed) != set(&ch.removed) {
+        wrong.push(format!(
+            "it removes {} where the plan removes {}",
+            join(seen.removed.iter().map(String::as_str)),
+            join(ch.removed.iter().map(String::as_str))
+        ));
+    }
+    let unplanned: Vec<&str> = seen
+        .changed
+        .iter()
+        .filter(|n| !may_change.contains(*n))
+        .map(String::as_str)
+        .collect();
+    if !unplanned.is_empty() {
+        wrong.push(format!(
+            "it sees {} changed, which the plan keeps",
+            join(unplanned.into_iter())
+        ));
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join("; "))
+    }
+}
+
 /// supervisord's fault codes that mean "already so".
 const NOT_RUNNING: i64 = 70;
 const ALREADY_STARTED: i64 = 60;
@@ -444,12 +542,10 @@ pub struct Applied {
 pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
     let conf = stack.conf.clone();
     let on_disk = files_on_disk(&conf).map_err(Failure::Refused)?;
-    let pending_path = PathBuf::from(&stack.valid.layout().dirs.run).join("trident-apply.pending");
+    let pending_file = Pending::of(stack.valid);
     let mut ch = change(&on_disk, stack.files, stack.valid);
     // An interrupted apply leaves the replicas it had still to restart here.
-    let pending: Vec<String> = fs::read_to_string(&pending_path)
-        .map(|t| t.lines().map(str::to_string).collect())
-        .unwrap_or_default();
+    let pending = pending_file.load()?;
     for name in &pending {
         if ch.kept.contains(name) {
             ch.kept.retain(|n| n != name);
@@ -469,10 +565,10 @@ pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
     let on_disk_names: BTreeSet<&str> = sections.iter().map(|s| s.0).collect();
     if names != on_disk_names {
         return Err(Failure::Refused(format!(
-            "supervisord runs {} but {} describes {}; reread it first (supervisorctl -c {0} update) or check --home",
-            join(names.iter().copied()),
-            conf.join(SUPERVISORD_CONF).display(),
-            join(on_disk_names.iter().copied())
+            "supervisord runs {running} but {conf} describes {described}; reread it first (supervisorctl -c {conf} update) or check --home",
+            running = join(names.iter().copied()),
+            conf = conf.join(SUPERVISORD_CONF).display(),
+            described = join(on_disk_names.iter().copied())
         )));
     }
     if stack.valid.spec().replicas < 2 && !ch.changed.is_empty() {
@@ -491,19 +587,31 @@ pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
         });
     }
     // Remember what is still to restart, so an interrupted apply can finish it.
-    if !ch.changed.is_empty() {
-        fs::write(&pending_path, ch.changed.join("\n")).map_err(|e| {
-            Failure::Failed(format!("cannot write {}: {e}", pending_path.display()))
-        })?;
-    }
+    pending_file.save(&ch.changed)?;
 
-    // 1. The replicas' files; supervisord rereads its config (nothing restarts yet).
+    // 1. The replicas' files; supervisord rereads its config (nothing restarts yet) and must
+    //    read the change as the plan does, or the old files go back.
     stack.write(UWSGI_INI, stack.file(UWSGI_INI))?;
     stack.write(SUPERVISORD_CONF, stack.file(SUPERVISORD_CONF))?;
-    stack
+    let seen = stack
         .sup
         .reread()
         .map_err(|e| Failure::Failed(e.to_string()))?;
+    if let Err(why) = check_reread(&seen, &ch, stack.nginx_program()) {
+        for f in on_disk.iter().filter(|f| f.name != NGINX_CONF) {
+            stack.write(f.name, &f.contents)?;
+        }
+        stack
+            .sup
+            .reread()
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        pending_file.save(&pending)?;
+        return Err(Failure::Refused(format!(
+            "supervisord reads the new {} differently from Trident's plan: {why}. The old files are back and nothing restarted; check that nothing else edits {}",
+            SUPERVISORD_CONF,
+            conf.display()
+        )));
+    }
     // 2. New replicas, ready before nginx knows them.
     let layout = stack.valid.layout().clone();
     for name in ch.added.clone() {
@@ -562,21 +670,15 @@ pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
             add_start(sup, name)
         };
         rolled.push(stack.roll(k, &mut readd)?);
-        let left: Vec<&String> = ch
+        let left: Vec<String> = ch
             .changed
             .iter()
             .skip_while(|n| **n != name)
             .skip(1)
+            .cloned()
             .collect();
-        let _ = fs::write(
-            &pending_path,
-            left.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
+        pending_file.save(&left)?;
     }
-    let _ = fs::remove_file(&pending_path);
     if !rolled.is_empty() {
         let t = stack.route(&[])?;
         stack.say(Event::Done(
@@ -592,4 +694,80 @@ pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
         )));
     }
     Ok(Applied { change: ch, rolled })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn supervisords_reading_must_match_the_plan() {
+        let ch = Change {
+            added: names(&["p3"]),
+            removed: names(&["p0"]),
+            changed: names(&["p1"]),
+            kept: names(&["p2"]),
+            nginx_program: true,
+            ..Change::default()
+        };
+        let seen = |a: &[&str], c: &[&str], r: &[&str]| Reread {
+            added: names(a),
+            changed: names(c),
+            removed: names(r),
+        };
+        // A replica whose webapp.ini alone changed is not changed for supervisord: fine.
+        assert_eq!(
+            check_reread(&seen(&["p3"], &[], &["p0"]), &ch, "ngx"),
+            Ok(())
+        );
+        assert_eq!(
+            check_reread(&seen(&["p3"], &["p1", "ngx"], &["p0"]), &ch, "ngx"),
+            Ok(())
+        );
+        let e = check_reread(&seen(&["p3"], &["p2"], &["p0"]), &ch, "ngx").unwrap_err();
+        assert!(e.contains("p2 changed, which the plan keeps"), "{e}");
+        let e = check_reread(&seen(&[], &[], &["p0"]), &ch, "ngx").unwrap_err();
+        assert!(e.contains("adds nothing where the plan adds p3"), "{e}");
+        let e = check_reread(&seen(&["p3"], &[], &[]), &ch, "ngx").unwrap_err();
+        assert!(e.contains("removes") && e.contains("p0"), "{e}");
+        // nginx's own section counts only when the plan changes it.
+        let quiet = Change {
+            nginx_program: false,
+            ..ch.clone()
+        };
+        assert!(check_reread(&seen(&["p3"], &["ngx"], &["p0"]), &quiet, "ngx").is_err());
+    }
+
+    #[test]
+    fn pending_work_round_trips_and_every_write_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Pending {
+            path: dir.path().join("trident-apply.pending"),
+        };
+        assert_eq!(p.load().unwrap(), Vec::<String>::new());
+        p.save(&names(&["p1", "p2"])).unwrap();
+        assert_eq!(p.load().unwrap(), names(&["p1", "p2"]));
+        p.save(&names(&["p2"])).unwrap();
+        assert_eq!(p.load().unwrap(), names(&["p2"]));
+        p.save(&[]).unwrap();
+        assert!(!p.path.exists());
+        p.save(&[]).unwrap();
+        // A run directory that is not there (or not writable) is an error, not a lost list.
+        let gone = Pending {
+            path: dir.path().join("missing/trident-apply.pending"),
+        };
+        let Err(Failure::Failed(e)) = gone.save(&names(&["p1"])) else {
+            panic!("an unwritable pending file must fail");
+        };
+        assert!(e.contains("p1") && e.contains("missing"), "{e}");
+        // Unreadable (here: a directory) refuses rather than forgetting the work.
+        let dir_path = Pending {
+            path: dir.path().to_path_buf(),
+        };
+        assert!(matches!(dir_path.load(), Err(Failure::Refused(_))));
+    }
 }
