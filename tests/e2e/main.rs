@@ -9,5 +9,6 @@ mod blocked;
 mod edge;
 mod hosts;
 mod live;
+mod logs;
 mod serve;
 mod web;

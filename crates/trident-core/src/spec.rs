@@ -98,6 +98,10 @@ spec! {
         "pid files, sockets, nginx temp files [default: HOME/run]";
     log_dir: Option<String> = None, Paths, "Log directory", "DIR",
         "log files [default: HOME/log]";
+    log_max_mb: u32 = 50, Paths, "Log size", "MB",
+        "supervisord rotates each log (its own, every replica's, nginx's access and error logs) at this size";
+    log_backups: u32 = 10, Paths, "Log backups", "N",
+        "rotated copies kept of each log: one log takes at most LOG_MAX_MB x (LOG_BACKUPS + 1)";
     static_url: Option<String> = None, Paths, "Static URL", "URL",
         "URL prefix nginx serves from STATIC_DIR, e.g. /static/ [default: off]";
     static_dir: Option<String> = None, Paths, "Static directory", "DIR",

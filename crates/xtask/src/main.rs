@@ -124,7 +124,8 @@ pub const BENCH_DIST: &str = "target/dist-bench";
 /// that grows it says what it cost. The unprivileged account (issue 21: the `user` and
 /// `group` fields, their rules and messages, the `useradd` go-live step) +1481 bytes; the
 /// WCAG AA fixes (issue 22: marker labels, the go-live region's tab stop, the hosts table's
-/// header) +339 bytes: 133224 bytes.
+/// header) +339 bytes: 133224 bytes; bounded logs (the `log_max_mb` and `log_backups`
+/// fields, their rules and lines) +367 bytes: 133591 bytes.
 pub const PAGE_BUDGET: u64 = 133_800;
 
 /// Fails when dist/'s wasm + JS + CSS exceed [`PAGE_BUDGET`] (gzip -9).

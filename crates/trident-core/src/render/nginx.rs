@@ -151,7 +151,9 @@ fn main_context(ctx: &Context<'_>, o: &mut String) {
 fn http_settings(ctx: &Context<'_>, o: &mut String) {
     let spec = ctx.spec;
     let d = ctx.dirs;
-    let _ = writeln!(o, "    access_log \"{}/nginx-access.log\";", d.log);
+    // To supervisord, which writes it to LOG_DIR/nginx-access.log and rotates it at
+    // log_max_mb: a plain file here would grow until the disk is full.
+    let _ = writeln!(o, "    access_log /dev/stdout;");
     for kind in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"] {
         let _ = writeln!(o, "    {kind}_temp_path \"{}/nginx-{kind}\";", d.run);
     }

@@ -104,6 +104,8 @@ fn control(ctx: &Context<'_>, o: &mut String) {
     let _ = writeln!(o);
     let _ = writeln!(o, "[supervisord]");
     let _ = writeln!(o, "logfile = {}/supervisord.log", percent(&d.log));
+    let _ = writeln!(o, "logfile_maxbytes = {}MB", ctx.spec.log_max_mb);
+    let _ = writeln!(o, "logfile_backups = {}", ctx.spec.log_backups);
     let _ = writeln!(o, "pidfile = {}/supervisord.pid", percent(&d.run));
     let _ = writeln!(o, "childlogdir = {}", percent(&d.log));
     let _ = writeln!(o);
@@ -155,7 +157,8 @@ fn replicas(ctx: &Context<'_>, o: &mut String) {
          stdout_logfile = {log}/",
         spec.workers
     );
-    o.reserve((160 + shared.len() + tail.len()) * layout.replicas as usize);
+    let bounds = log_bounds(ctx, "stdout");
+    o.reserve((160 + shared.len() + tail.len() + bounds.len()) * layout.replicas as usize);
     let var = layout.replica_var();
     // Reused per replica: a replica costs appends, not allocations.
     let (mut name, mut value) = (String::new(), String::new());
@@ -176,6 +179,7 @@ fn replicas(ctx: &Context<'_>, o: &mut String) {
             &tail,
             &name,
             ".log\nredirect_stderr = true\n",
+            &bounds,
         ] {
             o.push_str(part);
         }
@@ -219,13 +223,29 @@ fn nginx(ctx: &Context<'_>, o: &mut String) {
     let _ = writeln!(o, "autorestart = true");
     let _ = writeln!(o, "stopsignal = QUIT");
     let _ = writeln!(o, "stopwaitsecs = 10");
+    // nginx writes its access log to stdout and its errors to stderr (nginx.conf):
+    // supervisord captures both and rotates them, so neither can fill the disk.
     let _ = writeln!(
         o,
-        "stdout_logfile = {}/{}.log",
+        "stdout_logfile = {}/nginx-access.log",
+        program_log_dir(ctx)
+    );
+    o.push_str(&log_bounds(ctx, "stdout"));
+    let _ = writeln!(
+        o,
+        "stderr_logfile = {}/{}.log",
         program_log_dir(ctx),
         spec.nginx_program
     );
-    let _ = writeln!(o, "redirect_stderr = true");
+    o.push_str(&log_bounds(ctx, "stderr"));
+}
+
+/// A captured stream's rotation: `{stream}_logfile_maxbytes` and `_backups` lines.
+fn log_bounds(ctx: &Context<'_>, stream: &str) -> String {
+    format!(
+        "{stream}_logfile_maxbytes = {}MB\n{stream}_logfile_backups = {}\n",
+        ctx.spec.log_max_mb, ctx.spec.log_backups
+    )
 }
 
 /// A bash script that waits, bounded, until every replica accepts, then execs nginx.

@@ -179,6 +179,22 @@ fn processes(spec: &Spec, out: &mut Vec<Diagnostic>) {
         "threads per worker",
     );
     range(out, "harakiri", spec.harakiri, 0, 86_400, "0 turns it off");
+    range(
+        out,
+        "log_max_mb",
+        spec.log_max_mb,
+        1,
+        100_000,
+        "megabytes per log file before supervisord rotates it; every log stays bounded",
+    );
+    range(
+        out,
+        "log_backups",
+        spec.log_backups,
+        0,
+        1_000,
+        "rotated copies kept; 0 truncates a log when it is full",
+    );
     if let Some(backlog) = spec.listen_backlog {
         range(
             out,

@@ -782,3 +782,20 @@ fn a_privileged_port_without_a_user_warns() {
         "user",
     );
 }
+
+#[test]
+fn logs_are_bounded() {
+    assert_error(&with(|s| s.log_max_mb = 0), "out-of-range", "log_max_mb");
+    assert_error(
+        &with(|s| s.log_max_mb = 100_001),
+        "out-of-range",
+        "log_max_mb",
+    );
+    assert_clean(&with(|s| s.log_max_mb = 1), "log_max_mb");
+    assert_error(
+        &with(|s| s.log_backups = 1_001),
+        "out-of-range",
+        "log_backups",
+    );
+    assert_clean(&with(|s| s.log_backups = 0), "log_backups");
+}
