@@ -5,7 +5,7 @@
 
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
-use trident_e2e::webdriver::{connect_sized, open_page, wait_until, Post};
+use trident_e2e::webdriver::{connect_sized, open_page, retype, wait_until, Post};
 use trident_e2e::{workspace, ChromeDriver};
 use trident_static::StaticServer;
 
@@ -136,8 +136,7 @@ async fn audit_states(
         .find(Locator::Css("#f-base_port + input.number"))
         .await
         .unwrap();
-    number.clear().await.unwrap();
-    number.send_keys("65534").await.unwrap();
+    retype(&number, "65534").await;
     wait_until(
         &c,
         "return document.getElementById('d-base_port') !== null;",
@@ -145,8 +144,7 @@ async fn audit_states(
     )
     .await;
     failing.extend(audit(&c, axe, &format!("{at}, base port error")).await);
-    number.clear().await.unwrap();
-    number.send_keys("8080").await.unwrap();
+    retype(&number, "8080").await;
 
     // The Hosts section open, with two hosts.
     click(&c, "Hosts").await;

@@ -4,7 +4,9 @@
 
 use fantoccini::{Client, Locator};
 use serde_json::json;
-use trident_e2e::webdriver::{connect, connect_sized, open_page, two_frames, wait_until, Post};
+use trident_e2e::webdriver::{
+    connect, connect_sized, open_page, retype, two_frames, wait_until, Post,
+};
 use trident_e2e::{trident, workspace, ChromeDriver};
 use trident_static::StaticServer;
 
@@ -146,8 +148,7 @@ async fn invalid_base_port_shows_error_beside_field_and_the_app_stays_alive() {
         .find(Locator::Css("#f-base_port + input.number"))
         .await
         .unwrap();
-    number.clear().await.unwrap();
-    number.send_keys("65534").await.unwrap();
+    retype(&number, "65534").await;
     wait_until(
         &c,
         "return document.getElementById('d-base_port') && document.querySelector('#f-base_port + input.number').getAttribute('aria-invalid') === 'true';",
@@ -178,8 +179,7 @@ async fn invalid_base_port_shows_error_beside_field_and_the_app_stays_alive() {
         "panes marked out of date"
     );
     // Still alive: fix the value and the panes follow.
-    number.clear().await.unwrap();
-    number.send_keys("9000").await.unwrap();
+    retype(&number, "9000").await;
     let want = cli(&["--base-port", "9000"], "nginx.conf");
     assert_eq!(wait_for_pane(&c, "nginx.conf", &want).await, want);
     assert_eq!(
@@ -228,8 +228,7 @@ async fn share_link_round_trips_and_garbage_falls_back_with_a_notice() {
     let c = connect(&driver).await;
     open(&c, &server, "").await;
     let module = by_label(&c, "Module").await;
-    module.clear().await.unwrap();
-    module.send_keys("site.wsgi:app").await.unwrap();
+    retype(&module, "site.wsgi:app").await;
     let slider = by_label(&c, "Replicas").await;
     slider.send_keys("\u{E014}").await.unwrap();
     // URL writes are throttled: wait for the one that carries both changes.

@@ -144,3 +144,9 @@ pub async fn move_replicas(c: &Client, n: u32, moves: usize, gap_ms: u32) -> Val
         .await
         .expect("move the Replicas box")
 }
+
+/// Replaces what an input holds with `text`, typed key by key (one input event per key).
+pub async fn retype(el: &fantoccini::elements::Element, text: &str) {
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
