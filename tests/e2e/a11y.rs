@@ -5,7 +5,7 @@
 
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
-use trident_e2e::webdriver::{connect_sized, open_page, retype, wait_until, Post};
+use trident_e2e::webdriver::{click_text, connect_sized, open_page, retype, wait_until, Post};
 use trident_e2e::{workspace, ChromeDriver};
 use trident_static::StaticServer;
 
@@ -90,18 +90,6 @@ async fn color_scheme(c: &Client, value: &str) {
     assert_eq!(dark, Value::Bool(value == "dark"), "color scheme {value}");
 }
 
-/// Clicks the button or summary whose visible text is `text`.
-async fn click(c: &Client, text: &str) {
-    let done = c
-        .execute(
-            "const b = [...document.querySelectorAll('button, summary')].find(b => b.textContent.trim() === arguments[0]); if (b) { b.click(); return true; } return false;",
-            vec![json!(text)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(done, json!(true), "no button {text:?}");
-}
-
 /// Every state, audited in one session of `width` x `height` in `scheme`.
 async fn audit_states(
     driver: &ChromeDriver,
@@ -147,9 +135,9 @@ async fn audit_states(
     retype(&number, "8080").await;
 
     // The Hosts section open, with two hosts.
-    click(&c, "Hosts").await;
-    click(&c, "Add host").await;
-    click(&c, "Add host").await;
+    click_text(&c, "Hosts").await;
+    click_text(&c, "Add host").await;
+    click_text(&c, "Add host").await;
     wait_until(
         &c,
         "return document.querySelector('input[aria-label=\"Replicas of host 2\"]') !== null && document.querySelector('[aria-label=\"Show the files of host\"]') !== null;",
@@ -159,7 +147,7 @@ async fn audit_states(
     failing.extend(audit(&c, axe, &format!("{at}, two hosts")).await);
 
     // The Advanced group open.
-    click(&c, "Advanced").await;
+    click_text(&c, "Advanced").await;
     wait_until(
         &c,
         "const d = [...document.querySelectorAll('details')].find(d => d.querySelector('summary').textContent.trim() === 'Advanced'); return d && d.open;",

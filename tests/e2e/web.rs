@@ -5,7 +5,7 @@
 use fantoccini::{Client, Locator};
 use serde_json::json;
 use trident_e2e::webdriver::{
-    connect, connect_sized, open_page, retype, two_frames, wait_until, Post,
+    click_text, connect, connect_sized, open_page, retype, two_frames, wait_until, Post,
 };
 use trident_e2e::{trident, workspace, ChromeDriver};
 use trident_static::StaticServer;
@@ -518,18 +518,6 @@ async fn at_360_px_the_controls_come_first_and_nothing_scrolls_sideways() {
     c.close().await.unwrap();
 }
 
-/// Clicks the button whose visible text is `text`.
-async fn click_button(c: &Client, text: &str) {
-    let done = c
-        .execute(
-            "const b = [...document.querySelectorAll('button, summary')].find(b => b.textContent.trim() === arguments[0]); if (b) { b.click(); return true; } return false;",
-            vec![json!(text)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(done, json!(true), "no button {text:?}");
-}
-
 /// The host picker's buttons: (text, pressed).
 async fn picker(c: &Client) -> Vec<(String, bool)> {
     let v = c
@@ -547,9 +535,9 @@ async fn hosts_are_added_edited_removed_and_every_host_file_equals_the_cli() {
     let (driver, server) = (ChromeDriver::start(), serve());
     let c = connect(&driver).await;
     open(&c, &server, "").await;
-    click_button(&c, "Hosts").await;
-    click_button(&c, "Add host").await;
-    click_button(&c, "Add host").await;
+    click_text(&c, "Hosts").await;
+    click_text(&c, "Add host").await;
+    click_text(&c, "Add host").await;
     let two = [
         "--host",
         "web1=10.0.0.11",
@@ -573,7 +561,7 @@ async fn hosts_are_added_edited_removed_and_every_host_file_equals_the_cli() {
     );
 
     // Another host's files, then its replica count typed in its row.
-    click_button(&c, "web2").await;
+    click_text(&c, "web2").await;
     for f in ["supervisord.conf", "webapp.ini", "nftables.conf"] {
         let path = format!("web2/{f}");
         wait_for_pane(&c, &path, &cli(&two, &path)).await;
@@ -615,7 +603,7 @@ async fn hosts_are_added_edited_removed_and_every_host_file_equals_the_cli() {
     c2.close().await.unwrap();
 
     // Removing a host removes its files; the picker keeps the host it showed.
-    click_button(&c, "Remove").await;
+    click_text(&c, "Remove").await;
     let one = ["--host", "web2=10.0.0.12:5", "--lb-address", "10.0.0.10"];
     wait_for_pane(&c, "web2/webapp.ini", &cli(&one, "web2/webapp.ini")).await;
     assert_eq!(

@@ -150,3 +150,15 @@ pub async fn retype(el: &fantoccini::elements::Element, text: &str) {
     el.clear().await.unwrap();
     el.send_keys(text).await.unwrap();
 }
+
+/// Clicks the button or summary whose visible text is `text`; fails if there is none.
+pub async fn click_text(c: &Client, text: &str) {
+    let done = c
+        .execute(
+            "const b = [...document.querySelectorAll('button, summary')].find(b => b.textContent.trim() === arguments[0]); if (b) { b.click(); return true; } return false;",
+            vec![json!(text)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(done, json!(true), "no button {text:?}");
+}
