@@ -6,72 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anstream::{eprintln, println};
-use anstyle::{AnsiColor, Style};
 use clap::CommandFactory;
-use trident_core::{Diagnostic, RenderedFile, Severity, Spec};
+use trident_core::{Diagnostic, RenderedFile, Spec};
 
 use crate::args::{CheckFormat, Cli, Cmd, Input, SpecFormat};
+use crate::error::{print_diagnostics, Error, DIM, INVALID};
 use crate::write;
-
-/// Exit status for invalid input (spec errors, refused overwrite).
-const INVALID: u8 = 1;
-/// Exit status for usage and I/O errors.
-const FAILURE: u8 = 2;
-
-/// An error that ends the command; printed once by `main`.
-pub enum Error {
-    /// Diagnostics about the spec (exit 1).
-    Invalid(Vec<Diagnostic>),
-    /// Diagnostics that stopped `generate` before it wrote anything (exit 1).
-    NotGenerated(Vec<Diagnostic>),
-    /// Something the user must fix that is not a spec field (exit 1).
-    Refused(String),
-    /// I/O and other failures (exit 2).
-    Io(String, io::Error),
-    /// A live command stopped: its message and exit status.
-    Live(String, u8),
-    /// A flag value the command cannot use (exit 2, as clap's usage errors).
-    Usage(String),
-}
-
-impl Error {
-    pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Io(_, e) if e.kind() == io::ErrorKind::BrokenPipe)
-    }
-
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(match self {
-            Error::Invalid(_) | Error::NotGenerated(_) | Error::Refused(_) => INVALID,
-            Error::Io(..) | Error::Usage(_) => FAILURE,
-            Error::Live(_, code) => *code,
-        })
-    }
-
-    pub fn print(&self) {
-        match self {
-            Error::Invalid(diags) => print_diagnostics(diags),
-            Error::NotGenerated(diags) => {
-                print_diagnostics(diags);
-                eprintln!("nothing was written");
-            }
-            Error::Refused(msg) | Error::Live(msg, _) | Error::Usage(msg) => {
-                eprintln!("{}error{}: {msg}", ERROR.render(), ERROR.render_reset())
-            }
-            Error::Io(what, e) => {
-                eprintln!(
-                    "{}error{}: {what}: {e}",
-                    ERROR.render(),
-                    ERROR.render_reset()
-                )
-            }
-        }
-    }
-}
-
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-const WARNING: Style = AnsiColor::Yellow.on_default().bold();
-const DIM: Style = AnsiColor::Cyan.on_default();
-const BOLD: Style = Style::new().bold();
 
 fn out_err(e: io::Error) -> Error {
     Error::Io("cannot write to stdout".into(), e)
@@ -173,31 +113,6 @@ fn read_spec(path: &Path) -> Result<Spec, Error> {
             "fix the file; `trident spec` prints a complete example with every field",
         )])
     })
-}
-
-fn print_diagnostics(diags: &[Diagnostic]) {
-    for d in diags {
-        let (style, level) = match d.severity {
-            Severity::Error => (ERROR, "error"),
-            Severity::Warning => (WARNING, "warning"),
-        };
-        eprintln!(
-            "{}{level}[{}]{}: {}{}{} ({}): {}",
-            style.render(),
-            d.code,
-            style.render_reset(),
-            BOLD.render(),
-            d.field,
-            BOLD.render_reset(),
-            d.flag,
-            d.message
-        );
-        eprintln!("  {}hint{}: {}", DIM.render(), DIM.render_reset(), d.hint);
-    }
-    let (errors, warnings) = trident_core::counts(diags);
-    if errors > 0 {
-        eprintln!("{errors} error(s), {warnings} warning(s)");
-    }
 }
 
 fn check(input: &Input, format: CheckFormat) -> Result<ExitCode, Error> {

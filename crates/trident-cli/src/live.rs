@@ -9,11 +9,10 @@ use std::time::Instant;
 
 use anstream::{eprintln, println};
 use anstyle::{AnsiColor, Style};
-use trident_core::live::{change, replica_programs};
 use trident_core::{Generated, ValidSpec};
 use trident_live::stack::{self, Event, Failure, Stack};
 
-use crate::app::Error;
+use crate::error::Error;
 
 const STEP: Style = AnsiColor::Cyan.on_default();
 const DONE: Style = AnsiColor::Green.on_default();
@@ -102,27 +101,21 @@ pub fn run(
     }
 }
 
-/// `--dry-run`: what the command would do.
+/// `--dry-run`: the plan the command would run, step by step, refused as it would be.
 fn plan(valid: &ValidSpec, generated: &Generated, command: Command) -> Result<ExitCode, Error> {
-    let layout = valid.layout();
-    let grace = valid.spec().grace;
-    let each = |name: &str, k: u32| {
-        let mut endpoint = String::new();
-        layout.push_endpoint(&mut endpoint, k);
-        println!("  {name}: out of nginx's rotation (reload), its requests finish (at most {grace} s), restart, wait until it answers through {endpoint}, back in rotation");
-    };
-    match command {
+    let refused = |m: String| Error::Live(format!("{m}\n  nothing was changed"), 1);
+    let plan = match command {
         Command::Rollout => {
             println!("trident rollout would restart the replicas one at a time:");
-            for (k, name) in replica_programs(valid).iter().enumerate() {
-                each(name, k as u32);
-            }
+            trident_core::plan::rollout(valid).map_err(refused)?
         }
         Command::Apply => {
-            let conf = Path::new(&layout.dirs.conf);
+            let conf = Path::new(&valid.layout().dirs.conf);
             let on_disk = stack::files_on_disk(conf).map_err(|m| Error::Live(m, 1))?;
-            let c = change(&on_disk, &generated.files, valid);
-            if c.is_empty() {
+            let (change, _) = stack::planned_change(valid, &generated.files, &on_disk)
+                .map_err(|f| refused(f.to_string()))?;
+            let plan = trident_core::plan::apply(valid, &change).map_err(refused)?;
+            if plan.is_empty() {
                 println!(
                     "trident apply: the files in {} are this spec's; nothing to do",
                     conf.display()
@@ -130,27 +123,11 @@ fn plan(valid: &ValidSpec, generated: &Generated, command: Command) -> Result<Ex
                 return Ok(ExitCode::SUCCESS);
             }
             println!("trident apply would, in this order:");
-            println!(
-                "  write webapp.ini and supervisord.conf in {}, supervisord rereads it",
-                conf.display()
-            );
-            for name in &c.added {
-                println!("  {name}: start, wait until it answers (nginx sends it nothing yet)");
-            }
-            println!("  nginx: new nginx.conf, reload");
-            for name in &c.removed {
-                println!("  {name}: out of rotation with that reload; stop once nginx's old workers finish");
-            }
-            for name in &c.changed {
-                let k = layout.replica_of_program(name).unwrap_or(0);
-                each(name, k);
-            }
-            if c.control {
-                println!(
-                    "  refuse: supervisord's own settings change (socket, logs); restart the stack"
-                );
-            }
+            plan
         }
+    };
+    for line in plan.describe(valid) {
+        println!("  {line}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 
 mod app;
 mod args;
+mod error;
 mod live;
 mod write;
 

@@ -401,7 +401,8 @@ fn apply_dry_run_names_what_changes() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("p3: start") && out.contains("nginx: new nginx.conf, reload"),
+        out.contains("p3: start")
+            && out.contains("nginx: new nginx.conf, every replica in rotation, reload"),
         "{out}"
     );
     let o = trident(&["apply", "--dry-run", "--home", home]);

@@ -9,43 +9,38 @@
 use std::borrow::Cow;
 
 use crate::diag::Diagnostic;
+use crate::files::{RenderedFile, NFTABLES_CONF, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
 use crate::layout::{Layout, LB_DIR};
-use crate::render::{RenderedFile, NFTABLES_CONF, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
+use crate::read::{NginxConf, SupervisordConf, UwsgiIni};
 use crate::validate::ValidSpec;
 
-/// A program's `environment` pairs, borrowed from the file where no `%%` had to be undone.
-pub type Env<'a> = Vec<(&'a str, Cow<'a, str>)>;
+/// A program's `environment` pairs (values unquoted, `%%` undone).
+pub type Env<'a> = crate::syntax::env::Pairs<'a>;
 
-/// What the rendered files say, read back.
+/// What the rendered files say, read back with [`crate::read`].
 #[derive(Debug, Default)]
 pub struct Readback<'a> {
-    /// Each program, in file order, with its `environment` pairs (values unquoted, `%%`
-    /// undone).
+    /// Each program, in file order, with its `environment` pairs.
     pub programs: Vec<(&'a str, Env<'a>)>,
     /// Variables `webapp.ini` reads with `$(VAR)`, each once.
     pub ini_vars: Vec<&'a str>,
+    /// What uWSGI binds: its `socket` and `shared-socket` values.
+    pub ini_sockets: Vec<&'a str>,
     /// The `server` addresses of the nginx upstream, in order.
-    pub upstream_servers: Vec<&'a str>,
+    pub upstream_servers: Vec<Cow<'a, str>>,
     /// Pid files named in the configs.
     pub pid_files: Vec<Cow<'a, str>>,
     /// uWSGI's `buffer-size`.
     pub buffer_size: Option<u32>,
     /// nginx's `large_client_header_buffers`: number and size in bytes.
     pub header_buffers: Option<(u32, u32)>,
+    /// What a server would refuse, as `file:line:column: message`.
+    pub refusals: Vec<String>,
 }
 
 /// The value of `key` in a program's environment pairs.
-pub fn env_get<'a>(env: &'a [(&str, Cow<'_, str>)], key: &str) -> Option<&'a str> {
-    env.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_ref())
-}
-
-fn unpercent(s: &str) -> Cow<'_, str> {
-    // A byte scan first: most values hold no `%` at all.
-    if s.as_bytes().contains(&b'%') && s.contains("%%") {
-        Cow::Owned(s.replace("%%", "%"))
-    } else {
-        Cow::Borrowed(s)
-    }
+pub fn env_get<'e>(env: &'e [(Cow<'_, str>, Cow<'_, str>)], key: &str) -> Option<&'e str> {
+    env.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
 }
 
 /// Reads the three files of one host back.
@@ -63,129 +58,61 @@ pub fn read_back(files: &[RenderedFile]) -> Readback<'_> {
 /// Reads a `supervisord.conf`, a `webapp.ini` and an `nginx.conf` back (any may be empty).
 pub fn read_texts<'a>(supervisord: &'a str, ini: &'a str, nginx: &'a str) -> Readback<'a> {
     let mut rb = Readback::default();
-    let mut in_program = false;
-    for line in supervisord.lines() {
-        // Most lines are none of these: look at the first byte before matching prefixes.
-        match line.as_bytes().first() {
-            Some(b'[') => {
-                in_program = false;
-                if let Some(p) = line
-                    .strip_prefix("[program:")
-                    .and_then(|l| l.strip_suffix(']'))
-                {
-                    rb.programs.push((p, Vec::with_capacity(4)));
-                    in_program = true;
-                }
+    let sup = SupervisordConf::parse(supervisord);
+    for e in &sup.ini.errors {
+        rb.refusals.push(format!("{SUPERVISORD_CONF}:{e}"));
+    }
+    for (name, section) in sup.programs() {
+        match SupervisordConf::env(section) {
+            Ok(env) => rb.programs.push((name, env)),
+            Err(e) => {
+                rb.refusals.push(format!(
+                    "{SUPERVISORD_CONF}: [program:{name}] environment: {e}"
+                ));
+                rb.programs.push((name, Vec::new()));
             }
-            Some(b'e') if in_program => {
-                if let (Some(env), Some(last)) =
-                    (line.strip_prefix("environment = "), rb.programs.last_mut())
-                {
-                    for pair in split_env(env) {
-                        if let Some((k, v)) = pair.split_once('=') {
-                            last.1.push((k, unpercent(v.trim_matches('"'))));
-                        }
-                    }
-                }
-            }
-            Some(b'p') => {
-                if let Some(pid) = line.strip_prefix("pidfile = ") {
-                    rb.pid_files.push(unpercent(pid));
-                }
-            }
-            _ => {}
         }
     }
-    for line in ini.lines() {
-        if line.starts_with(';') || line.starts_with('#') {
-            continue;
-        }
-        let mut rest = line;
-        while let Some(start) = rest.find('$') {
-            let Some(after) = rest[start + 1..].strip_prefix('(') else {
-                rest = &rest[start + 1..];
-                continue;
-            };
-            match after.find(')') {
-                Some(end) => {
-                    add_once(&mut rb.ini_vars, &after[..end]);
-                    rest = &after[end + 1..];
-                }
-                None => break,
+    rb.pid_files.extend(sup.pid_file());
+    let uwsgi = UwsgiIni::parse(ini);
+    rb.ini_vars = uwsgi.vars();
+    rb.buffer_size = uwsgi.buffer_size();
+    if let Some(section) = uwsgi.uwsgi() {
+        for e in section.entries.iter() {
+            if let (Cow::Borrowed(v), "socket" | "shared-socket") = (&e.value, e.key.as_ref()) {
+                rb.ini_sockets.push(v);
             }
         }
-        if let Some(var) = line.strip_prefix("if-not-env = ") {
-            add_once(&mut rb.ini_vars, var);
-        } else if let Some(size) = line.strip_prefix("buffer-size = ") {
-            rb.buffer_size = size.parse().ok();
-        }
     }
-    let mut in_upstream = false;
-    for line in nginx.lines() {
-        let t = line.trim();
-        if t.starts_with("upstream ") {
-            in_upstream = true;
-        } else if in_upstream && t == "}" {
-            in_upstream = false;
-        } else if let (true, Some(server)) = (in_upstream, t.strip_prefix("server ")) {
-            // The address is a bare word, or a quoted string that may hold spaces.
-            let addr = match server.strip_prefix('"') {
-                Some(quoted) => quoted.split('"').next().unwrap_or(""),
-                None => server.split([' ', ';']).next().unwrap_or(""),
-            };
-            rb.upstream_servers.push(addr);
-        } else if let Some(rest) = t.strip_prefix("large_client_header_buffers ") {
-            let mut words = rest.trim_end_matches(';').split(' ');
-            let number = words.next().and_then(|n| n.parse().ok());
-            let size = words
-                .next()
-                .and_then(|s| s.strip_suffix('k'))
-                .and_then(|s| s.parse::<u32>().ok());
-            rb.header_buffers = number.zip(size.map(|k| k * 1024));
-        } else if let Some(pid) = t.strip_prefix("pid ") {
-            rb.pid_files
-                .push(Cow::Borrowed(pid.trim_end_matches(';').trim_matches('"')));
-        }
+    let nginx = NginxConf::parse(nginx);
+    if let Some(e) = &nginx.conf.error {
+        rb.refusals.push(format!("{NGINX_CONF}:{e}"));
     }
+    rb.upstream_servers = nginx
+        .upstream_servers()
+        .into_iter()
+        .map(|s| s.address)
+        .collect();
+    rb.header_buffers = nginx.header_buffers();
+    rb.pid_files.extend(nginx.pid_file());
     rb
-}
-
-fn add_once<'a>(list: &mut Vec<&'a str>, item: &'a str) {
-    if !list.contains(&item) {
-        list.push(item);
-    }
-}
-
-/// Splits `K="v",K2="v2"` at commas outside quotes.
-fn split_env(env: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(env);
-    std::iter::from_fn(move || {
-        let s = rest?;
-        let mut quoted = false;
-        // Both delimiters are ASCII, so a byte index is always a char boundary.
-        for (i, &c) in s.as_bytes().iter().enumerate() {
-            match c {
-                b'"' => quoted = !quoted,
-                b',' if !quoted => {
-                    rest = Some(&s[i + 1..]);
-                    return Some(&s[..i]);
-                }
-                _ => {}
-            }
-        }
-        rest = None;
-        Some(s)
-    })
 }
 
 /// Every cross-file inconsistency between `valid` and the files rendered from it.
 pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
-    if !valid.layout().hosts.is_empty() {
-        return check_hosts(valid, files);
-    }
+    crate::spec::fields::with_flags(if valid.layout().hosts.is_empty() {
+        check_host(valid, files)
+    } else {
+        check_hosts(valid, files)
+    })
+}
+
+/// [`check`] on one host.
+fn check_host(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
     let rb = read_back(files);
     let layout = valid.layout();
     let mut out = Vec::new();
+    servers_read_every_file(&rb, &mut out);
     programs_are_the_replicas_and_nginx(valid, &rb, 1, &mut out);
     every_replica_sets_what_uwsgi_reads(layout, &rb, &mut out);
     every_replica_listens_on_its_own_socket(layout, &rb, &mut out);
@@ -193,6 +120,13 @@ pub fn check(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
     pid_files_and_sockets_are_unique(layout, &rb, &mut out);
     headers_nginx_accepts_fit_uwsgi(&rb, &mut out);
     out
+}
+
+/// No server would refuse a file.
+fn servers_read_every_file(rb: &Readback<'_>, out: &mut Vec<Diagnostic>) {
+    for refusal in &rb.refusals {
+        bug(out, "replicas", format!("a server would refuse {refusal}"));
+    }
 }
 
 /// nginx's header limit (its small 1 KiB buffer plus the large ones) stays below uWSGI's
@@ -388,6 +322,7 @@ fn check_hosts(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
     let layout = valid.layout();
     let mut out = Vec::new();
     let lb = read_texts(text(LB_DIR, SUPERVISORD_CONF), "", text(LB_DIR, NGINX_CONF));
+    servers_read_every_file(&lb, &mut out);
     let empty = layout.for_host(&crate::layout::HostLayout {
         replicas: 0,
         ..layout.hosts[0].clone()
@@ -398,12 +333,13 @@ fn check_hosts(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
         let hl = layout.for_host(host);
         let ini = text(&host.name, UWSGI_INI);
         let mut rb = read_texts(text(&host.name, SUPERVISORD_CONF), ini, "");
+        servers_read_every_file(&rb, &mut out);
         let prefix = format!("{}:", host.connect_host);
         rb.upstream_servers = lb
             .upstream_servers
             .iter()
-            .copied()
             .filter(|s| hl.replica_of_endpoint(s).is_some())
+            .cloned()
             .collect();
         claimed += rb.upstream_servers.len();
         rb.header_buffers = lb.header_buffers;
@@ -413,11 +349,8 @@ fn check_hosts(valid: &ValidSpec, files: &[RenderedFile]) -> Vec<Diagnostic> {
         upstream_lists_each_replica_once(&hl, &rb, &mut out);
         pid_files_and_sockets_are_unique(&hl, &rb, &mut out);
         headers_nginx_accepts_fit_uwsgi(&rb, &mut out);
-        let bind = format!("socket = {prefix}$(");
-        if !ini
-            .lines()
-            .any(|l| l.strip_prefix("shared-").unwrap_or(l).starts_with(&bind))
-        {
+        let bind = format!("{prefix}$(");
+        if !rb.ini_sockets.iter().any(|s| s.starts_with(&bind)) {
             bug(
                 &mut out,
                 "hosts",

@@ -76,7 +76,10 @@ impl Diagnostic {
         Diagnostic {
             severity,
             code,
-            flag: flag_of(&field),
+            flag: format!(
+                "--{}",
+                field.split('.').next().unwrap_or(&field).replace('_', "-")
+            ),
             field,
             message,
             hint,
@@ -103,13 +106,28 @@ pub fn errors_first(diagnostics: &mut Vec<Diagnostic>) {
     *diagnostics = errors;
 }
 
-/// `base_port` → `--base-port`; `env.KEY` → `--env`.
-fn flag_of(field: &str) -> String {
-    let top = field.split('.').next().unwrap_or(field);
-    match crate::fields::field(top) {
-        Some(f) => format!("--{}", f.flag()),
-        None => format!("--{}", top.replace('_', "-")),
+/// Shows user text in double quotes without letting it break the message's line: `\`, `"`
+/// and control characters are escaped. (Hand-written: `{:?}` would pull Unicode tables into
+/// the web page's wasm.)
+pub fn quote_for_message(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars().take(200) {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
     }
+    if text.chars().nth(200).is_some() {
+        out.push_str("...");
+    }
+    out.push('"');
+    out
 }
 
 impl fmt::Display for Diagnostic {

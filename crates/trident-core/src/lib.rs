@@ -12,20 +12,21 @@
 
 pub mod consistency;
 mod diag;
-pub mod fields;
+pub mod files;
 pub mod layout;
 pub mod live;
+pub mod plan;
+pub mod read;
 mod render;
 mod spec;
+pub mod syntax;
 mod validate;
 
 pub use diag::{errors_first, Diagnostic, Severity};
-pub use fields::{Field, Kind, FIELDS};
+pub use files::{RenderedFile, FILE_NAMES, NFTABLES_CONF, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
 pub use layout::{Dirs, Layout};
-pub use render::{
-    https_steps, render, reproduce_command, shell_quote, user_step, RenderedFile, FILE_NAMES,
-    NFTABLES_CONF, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI, VERSION,
-};
+pub use render::{https_steps, render, reproduce_command, shell_quote, user_step, VERSION};
+pub use spec::fields::{self, Field, Kind, FIELDS};
 pub use spec::{Balance, Host, NextUpstream, SocketKind, Spec};
 pub use validate::{counts, validate, ValidSpec, MAX_REPLICAS};
 

@@ -1,14 +1,10 @@
 //! What `trident rollout` and `trident apply` do to a running stack, decided without I/O:
 //! nginx.conf with some replicas out of rotation, and the difference between the files a
-//! stack runs and the files of a new spec.
+//! stack runs and the files of a new spec, compared as the servers read them.
 
-use crate::consistency::read_back;
-use crate::render::{RenderedFile, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
+use crate::files::{RenderedFile, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
+use crate::read::{nginx_shape, section_shape, NginxConf, SupervisordConf, UwsgiIni};
 use crate::validate::ValidSpec;
-
-/// The comment line that marks an nginx.conf with replicas out of rotation.
-pub const DRAIN_MARK: &str =
-    "# Out of rotation (trident rollout/apply at work; run it again if it was interrupted):";
 
 /// `nginx.conf` of `valid` with the replicas in `down` marked `down`, and a comment naming
 /// them. With `down` empty it is the generated file.
@@ -16,55 +12,26 @@ pub fn nginx_with_down(valid: &ValidSpec, down: &[u32]) -> String {
     crate::render::nginx_with_down(valid, down)
 }
 
-/// The program names an nginx.conf says are out of rotation, if it says so.
-pub fn drained(nginx_conf: &str) -> Vec<&str> {
-    nginx_conf
-        .lines()
-        .find_map(|l| l.strip_prefix(DRAIN_MARK))
-        .map(|rest| rest.split_whitespace().collect())
-        .unwrap_or_default()
-}
-
-/// The `[program:NAME]` sections of a supervisord.conf, with their text.
-pub fn program_sections(text: &str) -> Vec<(&str, &str)> {
-    let mut out = Vec::new();
-    let mut starts: Vec<(usize, &str)> = Vec::new();
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        if let Some(name) = line
-            .trim_end()
-            .strip_prefix("[program:")
-            .and_then(|l| l.strip_suffix(']'))
-        {
-            starts.push((at, name));
-        } else if line.starts_with('[') {
-            starts.push((at, ""));
-        }
-        at += line.len();
-    }
-    for (i, &(start, name)) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
-        if !name.is_empty() {
-            out.push((name, &text[start..end]));
-        }
-    }
+/// The replicas an nginx.conf has out of rotation: those whose upstream server is marked
+/// `down`.
+pub fn drained(valid: &ValidSpec, nginx_conf: &str) -> Vec<u32> {
+    let mut out: Vec<u32> = NginxConf::parse(nginx_conf)
+        .upstream_servers()
+        .iter()
+        .filter(|s| s.down)
+        .filter_map(|s| valid.layout().replica_of_endpoint(&s.address))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
-/// supervisord.conf without its program sections and comments: its own settings.
-fn control_part(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_program = false;
-    for line in text.lines() {
-        if line.starts_with('[') {
-            in_program = line.starts_with("[program:");
-        }
-        if !in_program && !line.starts_with(';') && !line.trim().is_empty() {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+/// The `[program:NAME]` names of a supervisord.conf, in file order.
+pub fn program_names(supervisord_conf: &str) -> Vec<String> {
+    SupervisordConf::parse(supervisord_conf)
+        .programs()
+        .map(|(name, _)| name.to_string())
+        .collect()
 }
 
 /// How a running stack's files differ from a new spec's.
@@ -78,7 +45,7 @@ pub struct Change {
     pub changed: Vec<String>,
     /// Replicas in both with nothing to do.
     pub kept: Vec<String>,
-    /// nginx.conf differs (drain marks aside).
+    /// nginx.conf differs (`down` marks aside).
     pub nginx: bool,
     /// nginx's own program section differs (applies at its next start).
     pub nginx_program: bool,
@@ -106,64 +73,78 @@ pub fn replica_programs(valid: &ValidSpec) -> Vec<String> {
 }
 
 /// Compares the files a stack runs (`old`, as read from its conf directory) with the files of
-/// `new` (rendered from `valid`).
+/// `new` (rendered from `valid`): what supervisord, uWSGI and nginx read, comments and
+/// layout aside.
 pub fn change(old: &[RenderedFile], new: &[RenderedFile], valid: &ValidSpec) -> Change {
-    let text = |files: &[RenderedFile], name: &str| {
+    let text = |files: &'_ [RenderedFile], name: &str| -> String {
         files
             .iter()
             .find(|f| f.name == name)
             .map(|f| f.contents.clone())
             .unwrap_or_default()
     };
-    let (old_sup, new_sup) = (text(old, SUPERVISORD_CONF), text(new, SUPERVISORD_CONF));
-    let old_sections = program_sections(&old_sup);
-    let new_sections = program_sections(&new_sup);
+    let (old_sup_text, new_sup_text) = (text(old, SUPERVISORD_CONF), text(new, SUPERVISORD_CONF));
+    let (old_sup, new_sup) = (
+        SupervisordConf::parse(&old_sup_text),
+        SupervisordConf::parse(&new_sup_text),
+    );
+    let old_programs: Vec<_> = old_sup.programs().collect();
+    let new_programs: Vec<_> = new_sup.programs().collect();
     let nginx_name = valid.spec().nginx_program.as_str();
-    let old_nginx_name = read_back(old)
-        .programs
-        .last()
-        .map(|(n, _)| n.to_string())
-        .unwrap_or_default();
-    let ini_changed =
-        strip_comments(&text(old, UWSGI_INI)) != strip_comments(&text(new, UWSGI_INI));
+    // nginx's program is the last of the old file's (the old spec may have named it otherwise).
+    let old_nginx_name = old_programs.last().map(|(n, _)| *n).unwrap_or_default();
+    let ini = |files| {
+        let t = text(files, UWSGI_INI);
+        let ini = UwsgiIni::parse(&t);
+        ini.ini
+            .sections
+            .iter()
+            .map(|s| (s.name.to_string(), owned(section_shape(s))))
+            .collect::<Vec<_>>()
+    };
+    let ini_changed = ini(old) != ini(new);
     let mut change = Change::default();
-    for (name, body) in &new_sections {
+    for (name, section) in &new_programs {
         if *name == nginx_name {
             continue;
         }
-        match old_sections.iter().find(|(n, _)| n == name) {
+        match old_programs.iter().find(|(n, _)| n == name) {
             None => change.added.push(name.to_string()),
-            Some((_, old_body))
-                if ini_changed || strip_comments(old_body) != strip_comments(body) =>
+            Some((_, old_section))
+                if ini_changed || section_shape(old_section) != section_shape(section) =>
             {
                 change.changed.push(name.to_string())
             }
             Some(_) => change.kept.push(name.to_string()),
         }
     }
-    for (name, _) in &old_sections {
-        if *name != old_nginx_name && !new_sections.iter().any(|(n, _)| n == name) {
+    for (name, _) in &old_programs {
+        if *name != old_nginx_name && !new_programs.iter().any(|(n, _)| n == name) {
             change.removed.push(name.to_string());
         }
     }
-    let section = |sections: &[(&str, &str)], name: &str| {
-        sections
+    let section = |programs: &[(&str, &crate::syntax::ini::Section<'_>)], name: &str| {
+        programs
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, b)| strip_comments(b))
+            .map(|(_, s)| owned(section_shape(s)))
     };
     change.nginx_program = old_nginx_name != nginx_name
-        || section(&old_sections, &old_nginx_name) != section(&new_sections, nginx_name);
-    change.control = control_part(&old_sup) != control_part(&new_sup);
-    change.nginx = strip_comments(&text(old, NGINX_CONF)) != strip_comments(&text(new, NGINX_CONF));
+        || section(&old_programs, old_nginx_name) != section(&new_programs, nginx_name);
+    let control = |sup: &SupervisordConf<'_>| {
+        sup.control()
+            .map(|s| (s.name.to_string(), owned(section_shape(s))))
+            .collect::<Vec<_>>()
+    };
+    change.control = control(&old_sup) != control(&new_sup);
+    let nginx = |files| nginx_shape(&NginxConf::parse(&text(files, NGINX_CONF)));
+    change.nginx = nginx(old) != nginx(new);
     change
 }
 
-/// Text without comment lines and ` down` marks, for comparing what a server reads.
-fn strip_comments(text: &str) -> String {
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with(';') && !l.trim_start().starts_with('#'))
-        .map(|l| l.replace(" down;", ";"))
-        .collect::<Vec<_>>()
-        .join("\n")
+fn owned(pairs: Vec<(&str, &str)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }

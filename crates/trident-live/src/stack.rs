@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use trident_core::live::{change, nginx_with_down, replica_programs, Change};
+use trident_core::plan::{self, Plan, Step};
 use trident_core::{
     Generated, RenderedFile, ValidSpec, FILE_NAMES, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI,
 };
@@ -499,32 +500,12 @@ pub fn rollout(stack: &mut Stack<'_>) -> Result<Vec<Rolled>, Failure> {
             conf.display()
         )));
     }
-    let replicas = replica_programs(stack.valid);
-    if replicas.len() < 2 {
-        return Err(Failure::Refused(
-            "with one replica a restart cannot keep serving; first run trident apply --replicas 2 (and the same options)".into(),
-        ));
-    }
+    let plan = plan::rollout(stack.valid).map_err(Failure::Refused)?;
     stack.expect_programs(
-        &replicas,
+        &replica_programs(stack.valid),
         "run trident apply with the options the stack was generated with, or check --home",
     )?;
-    let mut done = Vec::new();
-    for k in 0..stack.valid.spec().replicas {
-        stack.stop_if_interrupted(&format!("before {}", replicas[k as usize]))?;
-        done.push(stack.roll(k, &mut stop_start)?);
-    }
-    stack.say(Event::Step(
-        "nginx".into(),
-        "every replica back in rotation".into(),
-    ));
-    let t = stack.route(&[])?;
-    stack.say(Event::Done(
-        "nginx".into(),
-        "every replica in rotation".into(),
-        t,
-    ));
-    Ok(done)
+    run(stack, &plan, None)
 }
 
 /// What [`apply`] did.
@@ -536,33 +517,47 @@ pub struct Applied {
     pub rolled: Vec<Rolled>,
 }
 
-/// Brings a running stack from the files on disk to `stack`'s spec: writes the new files,
-/// starts new replicas and waits until they answer before nginx sends them anything, takes
-/// removed replicas out of nginx before they stop, and rolls changed ones.
-pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
-    let conf = stack.conf.clone();
-    let on_disk = files_on_disk(&conf).map_err(Failure::Refused)?;
-    let pending_file = Pending::of(stack.valid);
-    let mut ch = change(&on_disk, stack.files, stack.valid);
-    // An interrupted apply leaves the replicas it had still to restart here.
-    let pending = pending_file.load()?;
+/// What an apply's steps need besides the stack: the files it replaces (put back when
+/// supervisord reads the change otherwise), the change, and the record of what is left.
+struct Applying {
+    on_disk: Vec<RenderedFile>,
+    change: Change,
+    pending: Pending,
+    pending_before: Vec<String>,
+}
+
+/// The change from the files a stack runs (`on_disk`) to `files`, those of `valid`, with the
+/// replicas an interrupted apply left to restart counted as changed; and that record.
+pub fn planned_change(
+    valid: &ValidSpec,
+    files: &[RenderedFile],
+    on_disk: &[RenderedFile],
+) -> Result<(Change, Vec<String>), Failure> {
+    let mut ch = change(on_disk, files, valid);
+    let pending = Pending::of(valid).load()?;
     for name in &pending {
         if ch.kept.contains(name) {
             ch.kept.retain(|n| n != name);
             ch.changed.push(name.clone());
         }
     }
-    if ch.control {
-        return Err(Failure::Refused(format!(
-            "supervisord's own settings (socket, logs, pid file) change: a running supervisord cannot take them. Stop the stack (supervisorctl -c {} shutdown), write the files with trident generate --out, and start it again",
-            conf.join(SUPERVISORD_CONF).display()
-        )));
-    }
+    Ok((ch, pending))
+}
+
+/// Brings a running stack from the files on disk to `stack`'s spec by running the plan of
+/// [`plan::apply`]: writes the new files, starts new replicas and waits until they answer
+/// before nginx sends them anything, takes removed replicas out of nginx before they stop,
+/// and rolls changed ones.
+pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
+    let conf = stack.conf.clone();
+    let on_disk = files_on_disk(&conf).map_err(Failure::Refused)?;
+    let (ch, pending) = planned_change(stack.valid, stack.files, &on_disk)?;
+    let plan = plan::apply(stack.valid, &ch).map_err(Failure::Refused)?;
     // The running programs must be the ones on disk.
-    let sections = trident_core::live::program_sections(&on_disk[0].contents);
+    let on_disk_names = trident_core::live::program_names(&on_disk[0].contents);
     let running = stack.running()?;
     let names: BTreeSet<&str> = running.iter().map(|p| p.name.as_str()).collect();
-    let on_disk_names: BTreeSet<&str> = sections.iter().map(|s| s.0).collect();
+    let on_disk_names: BTreeSet<&str> = on_disk_names.iter().map(String::as_str).collect();
     if names != on_disk_names {
         return Err(Failure::Refused(format!(
             "supervisord runs {running} but {conf} describes {described}; reread it first (supervisorctl -c {conf} update) or check --home",
@@ -577,7 +572,7 @@ pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
                 .into(),
         ));
     }
-    if ch.is_empty() && pending.is_empty() {
+    if plan.is_empty() {
         stack.say(Event::Note(
             "the stack already runs this spec: nothing to do".into(),
         ));
@@ -586,114 +581,152 @@ pub fn apply(stack: &mut Stack<'_>) -> Result<Applied, Failure> {
             rolled: Vec::new(),
         });
     }
+    let applying = Applying {
+        on_disk,
+        change: ch,
+        pending: Pending::of(stack.valid),
+        pending_before: pending,
+    };
     // Remember what is still to restart, so an interrupted apply can finish it.
-    pending_file.save(&ch.changed)?;
+    applying.pending.save(&applying.change.changed)?;
+    let rolled = run(stack, &plan, Some(&applying))?;
+    Ok(Applied {
+        change: applying.change,
+        rolled,
+    })
+}
 
-    // 1. The replicas' files; supervisord rereads its config (nothing restarts yet) and must
-    //    read the change as the plan does, or the old files go back.
+/// Runs `plan`'s steps in order, one function each; stops at the first failure.
+fn run(
+    stack: &mut Stack<'_>,
+    plan: &Plan,
+    applying: Option<&Applying>,
+) -> Result<Vec<Rolled>, Failure> {
+    let mut rolled = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        match step {
+            Step::WriteAndReread => write_and_reread(stack, applying)?,
+            Step::Start(k) => start_new(stack, *k)?,
+            Step::Reload => reload_all(stack)?,
+            Step::StopAndRemove(name) => stop_and_remove(stack, name)?,
+            Step::Roll { replica, readd } => {
+                let name = stack.valid.layout().program(*replica);
+                stack.stop_if_interrupted(&format!("before {name}"))?;
+                rolled.push(if *readd {
+                    stack.roll(*replica, &mut readd_start)?
+                } else {
+                    stack.roll(*replica, &mut stop_start)?
+                });
+                if let Some(applying) = applying {
+                    let left: Vec<String> = plan.steps[i + 1..]
+                        .iter()
+                        .filter_map(|s| match s {
+                            Step::Roll { replica, .. } => {
+                                Some(stack.valid.layout().program(*replica))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    applying.pending.save(&left)?;
+                }
+            }
+            Step::Note(text) => stack.say(Event::Note(text.clone())),
+        }
+    }
+    Ok(rolled)
+}
+
+/// [`Step::WriteAndReread`]: on disagreement the old files go back and the apply refuses.
+fn write_and_reread(stack: &mut Stack<'_>, applying: Option<&Applying>) -> Result<(), Failure> {
     stack.write(UWSGI_INI, stack.file(UWSGI_INI))?;
     stack.write(SUPERVISORD_CONF, stack.file(SUPERVISORD_CONF))?;
     let seen = stack
         .sup
         .reread()
         .map_err(|e| Failure::Failed(e.to_string()))?;
-    if let Err(why) = check_reread(&seen, &ch, stack.nginx_program()) {
-        for f in on_disk.iter().filter(|f| f.name != NGINX_CONF) {
+    let Some(applying) = applying else {
+        return Ok(());
+    };
+    if let Err(why) = check_reread(&seen, &applying.change, stack.nginx_program()) {
+        for f in applying.on_disk.iter().filter(|f| f.name != NGINX_CONF) {
             stack.write(f.name, &f.contents)?;
         }
         stack
             .sup
             .reread()
             .map_err(|e| Failure::Failed(e.to_string()))?;
-        pending_file.save(&pending)?;
+        applying.pending.save(&applying.pending_before)?;
         return Err(Failure::Refused(format!(
             "supervisord reads the new {} differently from Trident's plan: {why}. The old files are back and nothing restarted; check that nothing else edits {}",
             SUPERVISORD_CONF,
-            conf.display()
+            stack.conf.display()
         )));
     }
-    // 2. New replicas, ready before nginx knows them.
-    let layout = stack.valid.layout().clone();
-    for name in ch.added.clone() {
-        let k = layout.replica_of_program(&name).unwrap_or(0);
-        stack.say(Event::Step(
-            name.clone(),
-            "starting (nginx sends it nothing yet)".into(),
-        ));
-        let t = Instant::now();
-        add_start(&stack.sup, &name).map_err(|e| {
-            Failure::Failed(format!(
-                "{name} did not start: {e}; nginx sends it nothing, the other replicas serve. See its log: {}",
-                stack.log_of(&name)
-            ))
-        })?;
-        stack.say(Event::Done(name.clone(), "started".into(), t.elapsed()));
-        let ready = stack.ready(k)?;
-        stack.say(Event::Done(
-            name,
-            "answers through its own socket".into(),
-            ready,
-        ));
-    }
-    // 3. nginx to the new set of replicas: removed ones leave rotation, added ones join.
+    Ok(())
+}
+
+/// [`Step::Start`].
+fn start_new(stack: &mut Stack<'_>, k: u32) -> Result<(), Failure> {
+    let name = stack.valid.layout().program(k);
+    stack.say(Event::Step(
+        name.clone(),
+        "starting (nginx sends it nothing yet)".into(),
+    ));
+    let t = Instant::now();
+    add_start(&stack.sup, &name).map_err(|e| {
+        Failure::Failed(format!(
+            "{name} did not start: {e}; nginx sends it nothing, the other replicas serve. See its log: {}",
+            stack.log_of(&name)
+        ))
+    })?;
+    stack.say(Event::Done(name.clone(), "started".into(), t.elapsed()));
+    let ready = stack.ready(k)?;
+    stack.say(Event::Done(
+        name,
+        "answers through its own socket".into(),
+        ready,
+    ));
+    Ok(())
+}
+
+/// [`Step::Reload`].
+fn reload_all(stack: &mut Stack<'_>) -> Result<(), Failure> {
     stack.say(Event::Step(
         "nginx".into(),
-        "reloading with the new replicas".into(),
+        "reloading with every replica in rotation".into(),
     ));
     let t = stack.route(&[])?;
     stack.say(Event::Done(
         "nginx".into(),
-        "serves the new set of replicas".into(),
+        "every replica in rotation".into(),
         t,
     ));
-    // 4. Removed replicas: nothing in flight any more (the old workers are gone).
-    for name in ch.removed.clone() {
-        stack.say(Event::Step(
-            name.clone(),
-            "stopping (out of rotation, nothing in flight)".into(),
-        ));
-        let t = Instant::now();
-        stop(&stack.sup, &name)
-            .and_then(|()| stack.sup.remove(&name))
-            .map_err(|e| Failure::Failed(format!("{name} could not be removed: {e}")))?;
-        stack.say(Event::Done(name, "stopped and removed".into(), t.elapsed()));
-    }
-    // 5. Changed replicas, one at a time; supervisord takes a changed program's new
-    //    settings when its group is added again.
-    let mut rolled = Vec::new();
-    for name in ch.changed.clone() {
-        stack.stop_if_interrupted(&format!("before {name}"))?;
-        let k = layout.replica_of_program(&name).unwrap_or(0);
-        let mut readd = |sup: &Supervisor, name: &str| -> Result<(), crate::supervisor::Error> {
-            stop(sup, name)?;
-            sup.remove(name)?;
-            add_start(sup, name)
-        };
-        rolled.push(stack.roll(k, &mut readd)?);
-        let left: Vec<String> = ch
-            .changed
-            .iter()
-            .skip_while(|n| **n != name)
-            .skip(1)
-            .cloned()
-            .collect();
-        pending_file.save(&left)?;
-    }
-    if !rolled.is_empty() {
-        let t = stack.route(&[])?;
-        stack.say(Event::Done(
-            "nginx".into(),
-            "every replica in rotation".into(),
-            t,
-        ));
-    }
-    if ch.nginx_program {
-        stack.say(Event::Note(format!(
-            "nginx's program settings in supervisord.conf changed; they apply at its next start (a restart of {} drops connections; nginx's own config is already live)",
-            stack.nginx_program()
-        )));
-    }
-    Ok(Applied { change: ch, rolled })
+    Ok(())
+}
+
+/// [`Step::StopAndRemove`]: nothing is in flight any more (the old workers are gone).
+fn stop_and_remove(stack: &mut Stack<'_>, name: &str) -> Result<(), Failure> {
+    stack.say(Event::Step(
+        name.to_string(),
+        "stopping (out of rotation, nothing in flight)".into(),
+    ));
+    let t = Instant::now();
+    stop(&stack.sup, name)
+        .and_then(|()| stack.sup.remove(name))
+        .map_err(|e| Failure::Failed(format!("{name} could not be removed: {e}")))?;
+    stack.say(Event::Done(
+        name.to_string(),
+        "stopped and removed".into(),
+        t.elapsed(),
+    ));
+    Ok(())
+}
+
+/// A changed program takes its new settings when its group is added again.
+fn readd_start(sup: &Supervisor, name: &str) -> Result<(), crate::supervisor::Error> {
+    stop(sup, name)?;
+    sup.remove(name)?;
+    add_start(sup, name)
 }
 
 #[cfg(test)]

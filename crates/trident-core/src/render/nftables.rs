@@ -37,7 +37,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     let mut out = String::with_capacity(1024);
     let o = &mut out;
     ctx.header(o, "#");
-    let conf = ctx.conf(super::NFTABLES_CONF);
+    let conf = ctx.conf(crate::files::NFTABLES_CONF);
     let _ = writeln!(
         o,
         "# Load (as root, before supervisord; again after a change): nft -f '{conf}'"

@@ -85,6 +85,12 @@ const TLS_CIPHERS: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SH
 /// Text types nginx compresses besides text/html (which it always does).
 const GZIP_TYPES: &str = "text/css text/plain text/xml text/javascript application/javascript application/json application/xml image/svg+xml";
 
+/// The comment line above the `down` marks of replicas out of rotation, for a reader of the
+/// file. Nothing reads it back: the drained set is the servers marked `down`
+/// ([`crate::read::NginxConf::upstream_servers`]).
+const DRAIN_NOTE: &str =
+    "# Out of rotation (trident rollout/apply at work; run it again if it was interrupted):";
+
 pub(super) fn render(ctx: &Context<'_>) -> String {
     let spec = ctx.spec;
     let mut out = String::with_capacity(4096 + 64 * spec.replicas as usize);
@@ -95,11 +101,11 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         "# Check: {} -t -p '{}/' -c '{}'",
         spec.nginx_bin,
         ctx.dirs.run,
-        ctx.conf(super::NGINX_CONF)
+        ctx.conf(crate::files::NGINX_CONF)
     );
     certificate_steps(ctx, o);
     if !ctx.down.is_empty() {
-        o.push_str(crate::live::DRAIN_MARK);
+        o.push_str(DRAIN_NOTE);
         for &k in ctx.down {
             o.push(' ');
             ctx.layout.push_program(o, k);

@@ -33,7 +33,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
 fn preamble(ctx: &Context<'_>, o: &mut String) {
     let d = ctx.dirs;
     // Comment lines are not expanded, so they hold the paths as they are.
-    let sup = ctx.conf(super::SUPERVISORD_CONF);
+    let sup = ctx.conf(crate::files::SUPERVISORD_CONF);
     let _ = writeln!(
         o,
         "; supervisord creates no directories; before the first start run:"

@@ -35,7 +35,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         ";   {var}='{example}' {WORKERS_VAR}='{}' {} --strict --ini '{}' --get {key}",
         spec.workers,
         spec.uwsgi_bin,
-        ctx.conf(super::UWSGI_INI)
+        ctx.conf(crate::files::UWSGI_INI)
     );
     let _ = writeln!(o, "[uwsgi]");
     // Unknown or misspelt options fail at start instead of being ignored.
@@ -50,7 +50,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
         let _ = writeln!(
             o,
             "print = {} needs {needed}: start the replicas with supervisord -c {}",
-            super::UWSGI_INI,
+            crate::files::UWSGI_INI,
             percent(&ctx.conf(SUPERVISORD_CONF))
         );
         let _ = writeln!(o, "hook-asap = {GUARD_EXIT}");
@@ -119,7 +119,7 @@ fn run_as(ctx: &Context<'_>, o: &mut String) {
             let _ = writeln!(
                 o,
                 "print = {} refuses to run the app as root: set user (trident --user NAME), or start supervisord as an unprivileged user",
-                super::UWSGI_INI
+                crate::files::UWSGI_INI
             );
             let _ = writeln!(o, "hook-asap = {GUARD_EXIT}");
             let _ = writeln!(o, "endif =");

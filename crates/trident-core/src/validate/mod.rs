@@ -7,8 +7,8 @@
 
 use std::net::IpAddr;
 
+use crate::diag::quote_for_message;
 use crate::diag::{Diagnostic, Severity};
-use crate::fields::quote_for_message;
 use crate::layout::{Layout, RESERVED_ENV, SUPERVISOR_SOCKET};
 use crate::spec::{Balance, NextUpstream, SocketKind, Spec};
 
@@ -63,6 +63,7 @@ pub fn validate(spec: &Spec) -> Result<ValidSpec, Vec<Diagnostic>> {
     texts(spec, &mut out);
     edge::check(spec, &layout, &mut out);
     hosts::check(spec, &layout, &mut out);
+    let mut out = crate::spec::fields::with_flags(out);
     if out.iter().any(Diagnostic::is_error) {
         crate::diag::errors_first(&mut out);
         Err(out)

@@ -1,7 +1,7 @@
 //! What rollout and apply decide: nginx.conf with replicas out of rotation, and the
 //! difference between a running stack's files and a new spec's.
 
-use trident_core::live::{change, drained, nginx_with_down, program_sections};
+use trident_core::live::{change, drained, nginx_with_down, program_names};
 use trident_core::{generate, validate, RenderedFile, Spec};
 
 use crate::with;
@@ -14,7 +14,7 @@ fn files(spec: &Spec) -> Vec<RenderedFile> {
 fn drained_replicas_are_down_and_named() {
     let valid = validate(&Spec::default()).unwrap();
     let text = nginx_with_down(&valid, &[1]);
-    assert_eq!(drained(&text), ["p1"]);
+    assert_eq!(drained(&valid, &text), [1]);
     assert_eq!(text.matches(" down;").count(), 1);
     assert!(
         text.contains("server 127.0.0.1:8081 max_fails=1 fail_timeout=10s down;"),
@@ -25,15 +25,50 @@ fn drained_replicas_are_down_and_named() {
         nginx_with_down(&valid, &[]),
         files(&Spec::default())[2].contents
     );
-    assert!(drained(&files(&Spec::default())[2].contents).is_empty());
+    assert!(drained(&valid, &files(&Spec::default())[2].contents).is_empty());
+    // The marks are the truth, not the comment: a hand-written `down` counts, a comment alone
+    // does not.
+    let by_hand = files(&Spec::default())[2].contents.replace(
+        "127.0.0.1:8082 max_fails=1 fail_timeout=10s;",
+        "127.0.0.1:8082 down max_fails=1 fail_timeout=10s;",
+    );
+    assert_eq!(drained(&valid, &by_hand), [2]);
+    let comment_only = text.replace(" down;", ";");
+    assert!(drained(&valid, &comment_only).is_empty());
 }
 
 #[test]
-fn sections_split_at_headers() {
+fn program_names_in_file_order() {
     let sup = &files(&Spec::default())[0].contents;
-    let names: Vec<&str> = program_sections(sup).iter().map(|s| s.0).collect();
-    assert_eq!(names, ["p0", "p1", "p2", "ngx"]);
-    assert!(program_sections(sup)[1].1.starts_with("[program:p1]\n"));
+    assert_eq!(program_names(sup), ["p0", "p1", "p2", "ngx"]);
+}
+
+#[test]
+fn a_file_reformatted_by_hand_is_no_change() {
+    // What the servers read is compared, not the text: comments, spacing, and `key: value`
+    // read the same.
+    let three = files(&Spec::default());
+    let valid = validate(&Spec::default()).unwrap();
+    let mut edited = three.clone();
+    edited[0].contents = edited[0]
+        .contents
+        .replace(
+            "autorestart = true",
+            "; restart it\nautorestart:true   ; inline",
+        )
+        .replace("stopsignal = QUIT", "stopsignal   =  QUIT  ; why");
+    edited[1].contents = edited[1]
+        .contents
+        .replace("\n[uwsgi]\n", "\n# mine\n[uwsgi]\n");
+    edited[2].contents = edited[2].contents.replace("events {", "# mine\nevents\n{");
+    assert_ne!(edited, three);
+    let c = change(&three, &edited, &valid);
+    assert!(c.is_empty(), "{c:?}");
+    // A real edit is one.
+    edited[0].contents = edited[0]
+        .contents
+        .replacen("autorestart:true", "autorestart:false", 1);
+    assert_eq!(change(&three, &edited, &valid).changed, ["p0"]);
 }
 
 #[test]

@@ -6,9 +6,12 @@ mod golden;
 mod hosts;
 mod injection;
 mod live;
+mod plan;
 mod props;
 mod readme;
 mod rules;
+mod structure;
+mod syntax;
 
 use trident_core::{validate, Diagnostic, Severity, Spec};
 

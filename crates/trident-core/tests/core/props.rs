@@ -134,6 +134,8 @@ proptest! {
                 // The page marks the control of each diagnostic's field.
                 for d in &diags {
                     prop_assert!(trident_core::FIELDS.iter().any(|f| f.name == d.top_field()), "{:?}", d);
+                    // diag knows no field table: the flag comes from it at validate's exit.
+                    prop_assert_eq!(&d.flag, &trident_core::fields::flag_of(&d.field));
                 }
                 return Ok(());
             }

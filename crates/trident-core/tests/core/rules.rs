@@ -714,6 +714,28 @@ mod consistency_rules {
     }
 
     #[test]
+    fn a_file_a_server_would_refuse_is_a_bug() {
+        // An unquoted `@` splits supervisord's environment pairs; an unclosed block stops
+        // nginx; both are caught where the server would stop.
+        let msgs = tampered(&Spec::default(), 0, |s| {
+            s.replacen("S_PORT=\"8081\"", "S_PORT=8081,MAIL=me@host", 1)
+        });
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("[program:p1] environment: Unexpected end")),
+            "{msgs:?}"
+        );
+        let msgs = tampered(&Spec::default(), 2, |n| {
+            n.trim_end().trim_end_matches('}').into()
+        });
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("nginx.conf:") && m.contains("expecting \"}\"")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
     fn pid_files_are_unique() {
         let msgs = tampered(&Spec::default(), 2, |n| {
             n.replace("run/nginx.pid", "run/supervisord.pid")

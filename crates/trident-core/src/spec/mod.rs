@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fields::{Field, Group, Value};
+pub mod fields;
+
+use fields::{Field, Group, Value};
 
 /// A field's flag when it is not the name's kebab-case form.
 macro_rules! flag_name {

@@ -9,9 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::diag::Diagnostic;
-pub use crate::spec::FIELDS;
-use crate::spec::{Balance, Host, NextUpstream, SocketKind, Spec};
+pub use super::FIELDS;
+use super::{Balance, Host, NextUpstream, SocketKind, Spec};
+use crate::diag::{quote_for_message, Diagnostic};
 
 /// Which part of the deployment a field belongs to, for grouping in help and UIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,38 +101,16 @@ impl Field {
     /// not range-checked here, [`crate::validate`] does that.
     pub fn set(&self, spec: &mut Spec, text: &str) -> Result<(), Diagnostic> {
         (self.set)(spec, text).map_err(|hint| {
-            Diagnostic::error(
+            let mut d = Diagnostic::error(
                 "invalid-value",
                 self.name,
                 format!("{} cannot be {}", self.name, quote_for_message(text)),
                 hint,
-            )
+            );
+            d.flag = format!("--{}", self.flag());
+            d
         })
     }
-}
-
-/// Shows user text in double quotes without letting it break the message's line: `\`, `"`
-/// and control characters are escaped. (Hand-written: `{:?}` would pull Unicode tables into
-/// the web page's wasm.)
-pub(crate) fn quote_for_message(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars().take(200) {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    if text.chars().nth(200).is_some() {
-        out.push_str("...");
-    }
-    out.push('"');
-    out
 }
 
 /// Looks a field up by spec key or flag (`base_port`, `base-port`, `--base-port`).
@@ -406,4 +384,23 @@ fn parse_u32(text: &str) -> Result<u32, String> {
     text.trim()
         .parse()
         .map_err(|_| "give a whole number from 0 to 4294967295".to_string())
+}
+
+/// The flag that sets `field`: `base_port` → `--base-port`, `env.KEY` → `--env`, `hosts` →
+/// `--host`.
+pub fn flag_of(field: &str) -> String {
+    let top = field.split('.').next().unwrap_or(field);
+    match self::field(top) {
+        Some(f) => format!("--{}", f.flag()),
+        None => format!("--{}", top.replace('_', "-")),
+    }
+}
+
+/// `diagnostics` with each flag taken from the field table (a [`Diagnostic`] knows only the
+/// field's name).
+pub(crate) fn with_flags(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    for d in &mut diagnostics {
+        d.flag = flag_of(&d.field);
+    }
+    diagnostics
 }
