@@ -38,7 +38,7 @@ fn as_user(user: &str, group: &str, args: &[&str]) -> Output {
 fn require_root() {
     assert!(
         running_as_root(),
-        "this test starts stacks as root, as the README's path to port 80 does: run the suite as root (CI does)"
+        "this test starts stacks as root, as the guide's path to port 80 does: run the suite as root (CI does)"
     );
 }
 

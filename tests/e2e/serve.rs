@@ -110,7 +110,7 @@ fn shutdown_leaves_no_process_port_pid_file_or_socket() {
             .collect();
         leftovers.sort();
         // Run as the stack user, uWSGI is no longer root at exit and cannot remove its unix
-        // socket from root's run/ (README, "Started as root"); the next start binds over it
+        // socket from root's run/ (docs/guide.md, "Started as root"); the next start binds over it
         // (tests/e2e/account.rs). Nothing else may stay.
         let expected: Vec<String> = if args.contains(&"unix") && trident_e2e::running_as_root() {
             (0..dep.replicas).map(|k| format!("p{k}.sock")).collect()

@@ -106,12 +106,14 @@ fn read_spec(path: &Path) -> Result<Spec, Error> {
         toml::from_str(&text).map_err(|e| e.to_string())
     };
     parsed.map_err(|e| {
-        Error::Invalid(vec![Diagnostic::error(
+        let mut d = Diagnostic::error(
             "unreadable-spec",
             "spec",
             format!("{} is not a valid spec: {}", path.display(), e.trim_end()),
             "fix the file; `trident spec` prints a complete example with every field",
-        )])
+        );
+        d.flag = "--spec".into();
+        Error::Invalid(vec![d])
     })
 }
 

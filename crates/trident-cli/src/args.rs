@@ -24,7 +24,7 @@ A blocked replica (measured with the real servers):
   - hung (SIGSTOP, deadlock): the request already queued on it waits --read-timeout (60 s);
     then a GET is retried (it may run twice) and a POST gets 504 yet still runs. No setting
     avoids this; --max-conns, --listen-backlog with --connect-timeout, and --harakiri each
-    trade something (see the README).
+    trade something (see docs/guide.md).
   - non_idempotent in --next-upstream resends POSTs; it is never on by default.
 
 Exit status:

@@ -23,7 +23,8 @@ pub struct Diagnostic {
     pub code: &'static str,
     /// Path of the field in the spec, e.g. `base_port` or `env.DATABASE_URL`.
     pub field: String,
-    /// The command-line flag that sets the field, e.g. `--base-port`.
+    /// The command-line flag that sets the field, e.g. `--base-port` (from the field table,
+    /// filled in where diagnostics leave the core: validation, `Field::set`, the check).
     pub flag: String,
     /// What is wrong, in lowercase, without a trailing period.
     pub message: String,
@@ -76,10 +77,8 @@ impl Diagnostic {
         Diagnostic {
             severity,
             code,
-            flag: format!(
-                "--{}",
-                field.split('.').next().unwrap_or(&field).replace('_', "-")
-            ),
+            // The field table's business: set where diagnostics leave the core.
+            flag: String::new(),
             field,
             message,
             hint,

@@ -182,7 +182,7 @@ fn cli(out: &mut String) -> Result<(), String> {
 
 fn web(out: &mut String) -> Result<(), String> {
     let table = web_build()?;
-    let _ = writeln!(out, "## 3. Web page\n\nRelease build (`trunk build --release`: opt-level z, LTO, one codegen unit, panic=abort, wasm-opt -O1 --converge: smaller after gzip than -Oz, whose code folding compresses worse):\n\n{table}\n\nFor scale, nginxconfig.io's published weight is about 140 KB gzip of JavaScript plus 40 KB of CSS (the figure quoted in issue 4), and it generates neither uWSGI nor supervisord files.\n");
+    let _ = writeln!(out, "## 3. Web page\n\nRelease build (`trunk build --release`: opt-level z, LTO, one codegen unit, panic=abort, wasm-opt -O1 --converge: smaller after gzip than -Oz, whose code folding compresses worse):\n\n{table}\n\nFor scale, nginxconfig.io's published weight is about 140 KB gzip of JavaScript plus 40 KB of CSS, and it generates neither uWSGI nor supervisord files.\n");
     let floors = floors()?;
     let kb = |b: u64| format!("{:.1} KB", b as f64 / 1000.0);
     let mut text = String::from("Where the bytes go: `bench/floor` is a Yew page with one slider, built like the page (profile, allocator, wasm-opt passes; gzip -9; its JS is not minified, the page's is).\n\n| build | wasm gzip | JS gzip | together |\n|---|---|---|---|\n");
@@ -485,30 +485,6 @@ pub fn bench() -> Result<(), String> {
     stack(&mut out)?;
     rollout(&mut out)?;
     std::fs::write(root().join("BENCHMARKS.md"), &out).map_err(|e| e.to_string())?;
-    readme_summary(&out)?;
     println!("{out}");
     Ok(())
-}
-
-/// Copies the core, CLI and page sections of the report into README.md between the
-/// `bench:start`/`bench:end` markers, so the figures users read there are machine-written too.
-pub fn readme_summary(report: &str) -> Result<(), String> {
-    let path = root().join("README.md");
-    let readme = read(&path)?;
-    let (start, end) = ("<!-- bench:start -->\n", "<!-- bench:end -->");
-    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
-        return Err("README.md lacks the bench markers".into());
-    };
-    let from = report.find("## 1.").unwrap_or(0);
-    let to = report.find("## 4.").unwrap_or(report.len());
-    let body = report[from..to].replace("## ", "### ");
-    let head = report.lines().nth(2).unwrap_or_default();
-    let summary = format!("{head}\n\nFull report, including the real-stack runs with a blocked replica: [BENCHMARKS.md](BENCHMARKS.md).\n\n{body}");
-    let new = format!("{}{summary}{}", &readme[..a + start.len()], &readme[b..]);
-    std::fs::write(&path, new).map_err(|e| e.to_string())
-}
-
-/// Refreshes README's Performance section from the last BENCHMARKS.md.
-pub fn readme_from_report() -> Result<(), String> {
-    readme_summary(&read(&root().join("BENCHMARKS.md"))?)
 }

@@ -23,8 +23,6 @@ fn main() -> ExitCode {
         Some("bench") => setup::all()
             .and_then(|()| setup::bench_tools())
             .and_then(|()| bench::bench()),
-        // Copies the summary of the last BENCHMARKS.md into README.md.
-        Some("bench-readme") => bench::readme_from_report(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <serve [PORT]|test|bench|web|setup>\n\n  serve  the main job: build the playground and serve it on 127.0.0.1 (default port 8080)\n  test   install what is missing, then fmt, clippy, wasm check, web build, every test\n  bench  measure core, CLI, page and real stack; write BENCHMARKS.md\n  web    build the playground into dist/ and print its size table\n  setup  install what is missing"
@@ -125,7 +123,9 @@ pub const BENCH_DIST: &str = "target/dist-bench";
 /// `group` fields, their rules and messages, the `useradd` go-live step) +1481 bytes; the
 /// WCAG AA fixes (issue 22: marker labels, the go-live region's tab stop, the hosts table's
 /// header) +339 bytes: 133224 bytes; bounded logs (the `log_max_mb` and `log_backups`
-/// fields, their rules and lines) +367 bytes: 133591 bytes.
+/// fields, their rules and lines) +367 bytes: 133591 bytes; the module restructure
+/// (diagnostics' flags filled from the field table where they leave the core) +169 bytes:
+/// 133760 bytes.
 pub const PAGE_BUDGET: u64 = 133_800;
 
 /// Fails when dist/'s wasm + JS + CSS exceed [`PAGE_BUDGET`] (gzip -9).

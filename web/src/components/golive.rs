@@ -140,7 +140,7 @@ pub fn go_live(spec: &Spec) -> Html {
                 <p>{ "Each host gets its own directory of files. Start the app hosts first, each behind its firewall, then the load balancer:" }</p>
             }
             <pre tabindex="0" aria-label="Go-live commands">{ go_live_text(spec) }</pre>
-            <p class="small">{ "A stopped or crashed replica costs no request. A slow one is avoided by least_conn when clients are concurrent. No setting rescues the one request already sent to a replica that hangs: it waits for the read timeout, then a GET may run twice and a POST gets 504. See the README for each option's cost." }</p>
+            <p class="small">{ "A stopped or crashed replica costs no request. A slow one is avoided by least_conn when clients are concurrent. No setting rescues the one request already sent to a replica that hangs: it waits for the read timeout, then a GET may run twice and a POST gets 504. See docs/guide.md for each option's cost." }</p>
         </div>
     }
 }

@@ -1,18 +1,19 @@
-//! The README's spec-field reference is generated from the field table; this test fails when
-//! they drift. `TRIDENT_UPDATE_README=1 cargo test -p trident-core readme` rewrites it.
+//! The spec-field reference (`docs/reference.md`) is generated from the field table; this
+//! test fails when they drift. `TRIDENT_UPDATE_README=1 cargo test -p trident-core readme`
+//! rewrites it.
 
 use std::fmt::Write as _;
 
 use trident_core::{Spec, FIELDS};
 
-const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/reference.md");
 const START: &str = "<!-- fields:start -->\n";
 const END: &str = "<!-- fields:end -->";
 
 fn reference() -> String {
     let default = Spec::default();
     let mut out = String::from(
-        "## Spec fields\n\nEvery field is optional in a spec file (TOML or JSON) and has a flag of the same name in\nkebab-case. `env` is a table in TOML (`[env]`) and `--env KEY=VALUE` on the command line.\n`hosts` is an array of tables in TOML (`[[hosts]]` with `name`, `address` and optional\n`replicas` and `base_port`) and `--host NAME=ADDRESS[:REPLICAS[:BASE_PORT]]` on the command line.\n\n| field | flag | default | meaning |\n|---|---|---|---|\n",
+        "# Spec fields\n\nEvery field is optional in a spec file (TOML or JSON) and has a flag of the same name in\nkebab-case. `env` is a table in TOML (`[env]`) and `--env KEY=VALUE` on the command line.\n`hosts` is an array of tables in TOML (`[[hosts]]` with `name`, `address` and optional\n`replicas` and `base_port`) and `--host NAME=ADDRESS[:REPLICAS[:BASE_PORT]]` on the command line.\n\n| field | flag | default | meaning |\n|---|---|---|---|\n",
     );
     for f in FIELDS {
         let value = f.get(&default).join(",");
@@ -40,7 +41,7 @@ fn reference() -> String {
 
 #[test]
 fn readme_field_reference_is_current() {
-    let text = std::fs::read_to_string(README).expect("README.md");
+    let text = std::fs::read_to_string(README).expect("docs/reference.md");
     let start = text.find(START).expect("fields:start marker") + START.len();
     let end = text.find(END).expect("fields:end marker");
     let want = reference();
@@ -48,5 +49,9 @@ fn readme_field_reference_is_current() {
         std::fs::write(README, format!("{}{want}{}", &text[..start], &text[end..])).unwrap();
         return;
     }
-    assert_eq!(&text[start..end], want, "README field reference is stale: run TRIDENT_UPDATE_README=1 cargo test -p trident-core readme");
+    assert_eq!(
+        &text[start..end],
+        want,
+        "docs/reference.md is stale: run TRIDENT_UPDATE_README=1 cargo test -p trident-core readme"
+    );
 }
