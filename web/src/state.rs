@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 // The page renders without the cross-file read-back (a test oracle; see
 // `trident_core::generate_unchecked`).
-use trident_core::{generate_unchecked, Diagnostic, RenderedFile, Spec, FIELDS};
+use trident_core::{generate_unchecked, Diagnostic, RenderedFile, Spec, ValidSpec, FIELDS};
 use yew::Reducible;
 
 /// Everything the page shows.
@@ -18,8 +18,8 @@ pub struct State {
     pub diags: Rc<Vec<Diagnostic>>,
     /// The files of the last valid texts.
     pub files: Rc<Vec<RenderedFile>>,
-    /// The spec the files were rendered from.
-    pub spec: Rc<Spec>,
+    /// The validated spec the files were rendered from (its layout feeds the go-live text).
+    pub valid: Rc<ValidSpec>,
     /// True while the current texts have errors and `files` are from earlier texts.
     pub stale: bool,
     /// A message about the URL the page was opened with.
@@ -159,32 +159,26 @@ impl State {
         let (spec, mut diags) = spec_of(&texts);
         let generated = match generate_unchecked(&spec) {
             Ok(g) if diags.is_empty() => Ok(g),
-            Ok(g) => Err(g.warnings),
+            Ok(g) => Err(g.warnings().to_vec()),
             Err(more) => Err(more),
         };
-        let (files, spec, stale) = match generated {
+        let (files, valid, stale) = match generated {
             Ok(g) => {
-                diags = g.warnings;
-                (Rc::new(g.files), Rc::new(spec), false)
+                diags = g.warnings().to_vec();
+                (Rc::new(g.files), Rc::new(g.valid), false)
             }
             Err(more) => {
                 diags.extend(more);
                 trident_core::errors_first(&mut diags);
                 match previous {
-                    Some(p) => (p.files.clone(), p.spec.clone(), true),
+                    Some(p) => (p.files.clone(), p.valid.clone(), true),
                     None => {
-                        let default = Spec::default();
-                        (
-                            // The defaults are valid (a test says so); no `expect`, which
-                            // would pull Debug formatting into the wasm.
-                            Rc::new(
-                                generate_unchecked(&default)
-                                    .map(|g| g.files)
-                                    .unwrap_or_default(),
-                            ),
-                            Rc::new(default),
-                            true,
-                        )
+                        // The defaults are valid (a test says so); no `expect`, which
+                        // would pull Debug formatting into the wasm.
+                        let Ok(g) = generate_unchecked(&Spec::default()) else {
+                            unreachable!()
+                        };
+                        (Rc::new(g.files), Rc::new(g.valid), true)
                     }
                 }
             }
@@ -193,7 +187,7 @@ impl State {
             texts: Rc::new(texts),
             diags: Rc::new(diags),
             files,
-            spec,
+            valid,
             stale,
             notice: previous.and_then(|p| p.notice.clone()),
             picked: previous.and_then(|p| p.picked.clone()),
@@ -323,7 +317,7 @@ mod tests {
             "{:?}",
             s.diags
         );
-        let steps = crate::components::golive::go_live_text(&s.spec);
+        let steps = crate::components::golive::go_live_text(&s.valid);
         assert!(steps.contains("certbot renew --deploy-hook"), "{steps}");
     }
 
@@ -338,7 +332,7 @@ mod tests {
         assert_eq!(paths.len(), 2 + 3 * 3, "{paths:?}");
         assert_eq!(paths[0], "lb/supervisord.conf");
         assert!(paths.contains(&"web3/nftables.conf".to_string()));
-        let steps = crate::components::golive::go_live_text(&s.spec);
+        let steps = crate::components::golive::go_live_text(&s.valid);
         assert!(steps.contains("App host web2 (10.0.0.12)"), "{steps}");
         assert!(steps.contains("nft -f"), "{steps}");
     }

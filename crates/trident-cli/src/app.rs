@@ -55,8 +55,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     }
 }
 
-/// The spec, its files and its validated form, or every diagnostic.
-fn load_valid(input: &Input) -> Result<(trident_core::ValidSpec, trident_core::Generated), Error> {
+/// The spec's files and its validated form, or every diagnostic.
+fn load_valid(input: &Input) -> Result<trident_core::Generated, Error> {
     let spec = load(input)?;
     if !spec.hosts.is_empty() {
         return Err(Error::Refused(
@@ -64,9 +64,8 @@ fn load_valid(input: &Input) -> Result<(trident_core::ValidSpec, trident_core::G
         ));
     }
     let generated = trident_core::generate(&spec).map_err(Error::Invalid)?;
-    print_diagnostics(&generated.warnings);
-    let valid = trident_core::validate(&spec).map_err(Error::Invalid)?;
-    Ok((valid, generated))
+    print_diagnostics(generated.warnings());
+    Ok(generated)
 }
 
 /// Defaults, then the spec file, then flags. Every flag error is reported at once.
@@ -120,7 +119,7 @@ fn read_spec(path: &Path) -> Result<Spec, Error> {
 fn check(input: &Input, format: CheckFormat) -> Result<ExitCode, Error> {
     let diags = match load(input) {
         Ok(spec) => match trident_core::generate(&spec) {
-            Ok(g) => g.warnings,
+            Ok(g) => g.warnings().to_vec(),
             Err(d) => d,
         },
         Err(Error::Invalid(d)) => d,
@@ -164,7 +163,7 @@ fn generate(
     };
     let spec = load(input).map_err(not_generated)?;
     let generated = trident_core::generate(&spec).map_err(Error::NotGenerated)?;
-    print_diagnostics(&generated.warnings);
+    print_diagnostics(generated.warnings());
     let files: Vec<_> = generated
         .files
         .iter()

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anstream::{eprintln, println};
 use anstyle::{AnsiColor, Style};
-use trident_core::{Generated, ValidSpec};
+use trident_core::Generated;
 use trident_live::stack::{self, Event, Failure, Stack};
 
 use crate::error::Error;
@@ -31,13 +31,9 @@ fn secs(d: std::time::Duration) -> String {
 }
 
 /// Runs `command` for `valid` (whose files are `generated`).
-pub fn run(
-    (valid, generated): &(ValidSpec, Generated),
-    command: Command,
-    dry_run: bool,
-) -> Result<ExitCode, Error> {
+pub fn run(generated: &Generated, command: Command, dry_run: bool) -> Result<ExitCode, Error> {
     if dry_run {
-        return plan(valid, generated, command);
+        return plan(generated, command);
     }
     let interrupted = Arc::new(AtomicBool::new(false));
     {
@@ -53,10 +49,10 @@ pub fn run(
     }
     let start = Instant::now();
     let mut report = |e: Event| match e {
-        Event::Step(who, what) => {
+        Event::Step { who, what } => {
             eprintln!("{}{who:>8}{} {what}", STEP.render(), STEP.render_reset())
         }
-        Event::Done(who, what, took) => eprintln!(
+        Event::Done { who, what, took } => eprintln!(
             "{}{who:>8}{} {what} ({})",
             DONE.render(),
             DONE.render_reset(),
@@ -64,7 +60,7 @@ pub fn run(
         ),
         Event::Note(text) => eprintln!("{:>8} {text}", "note"),
     };
-    let mut s = Stack::new(valid, generated, &interrupted, &mut report);
+    let mut s = Stack::new(generated, &interrupted, &mut report);
     let result = match command {
         Command::Rollout => stack::rollout(&mut s).map(|rolled| (rolled, None)),
         Command::Apply => stack::apply(&mut s).map(|a| (a.rolled, Some(a.change))),
@@ -102,7 +98,8 @@ pub fn run(
 }
 
 /// `--dry-run`: the plan the command would run, step by step, refused as it would be.
-fn plan(valid: &ValidSpec, generated: &Generated, command: Command) -> Result<ExitCode, Error> {
+fn plan(generated: &Generated, command: Command) -> Result<ExitCode, Error> {
+    let valid = &generated.valid;
     let refused = |m: String| Error::Live(format!("{m}\n  nothing was changed"), 1);
     let plan = match command {
         Command::Rollout => {

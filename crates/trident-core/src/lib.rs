@@ -30,13 +30,21 @@ pub use spec::fields::{self, Field, Kind, FIELDS};
 pub use spec::{Balance, Host, NextUpstream, SocketKind, Spec};
 pub use validate::{counts, validate, ValidSpec, MAX_REPLICAS};
 
-/// The rendered files, and the warnings that came with a valid spec.
+/// The rendered files, and the validated spec they came from (its layout and warnings
+/// included), so no caller validates twice or works the layout out again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Generated {
-    /// `supervisord.conf`, `webapp.ini`, `nginx.conf`, in that order.
+    /// `supervisord.conf`, `webapp.ini`, `nginx.conf`, in that order (see [`render`]).
     pub files: Vec<RenderedFile>,
+    /// The spec, validated.
+    pub valid: ValidSpec,
+}
+
+impl Generated {
     /// Warnings: rendered anyway, worth a look.
-    pub warnings: Vec<Diagnostic>,
+    pub fn warnings(&self) -> &[Diagnostic] {
+        self.valid.warnings()
+    }
 }
 
 /// Validates `spec`, renders every file and checks them against each other.
@@ -49,10 +57,7 @@ pub fn generate(spec: &Spec) -> Result<Generated, Vec<Diagnostic>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(Generated {
-        files,
-        warnings: valid.warnings().to_vec(),
-    })
+    Ok(Generated { files, valid })
 }
 
 /// [`generate`] without the cross-file read-back: the same validation and the same files.
@@ -65,6 +70,6 @@ pub fn generate_unchecked(spec: &Spec) -> Result<Generated, Vec<Diagnostic>> {
     let valid = validate(spec)?;
     Ok(Generated {
         files: render(&valid),
-        warnings: valid.warnings().to_vec(),
+        valid,
     })
 }

@@ -12,4 +12,3 @@ pub mod nginx;
 pub mod probe;
 pub mod stack;
 pub mod supervisor;
-pub mod xmlrpc;

@@ -14,7 +14,7 @@ use trident_core::{
 };
 
 use crate::probe::{self, Endpoint};
-use crate::supervisor::{Process, Reread, Supervisor};
+use crate::supervisor::{Fault, Process, Reread, State, Supervisor};
 
 /// How long a replica may take from `start` to answering through its socket.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -22,14 +22,43 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const RELOAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a command reports as it goes, for the user to watch.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// A step starts: (program, what it waits for).
-    Step(String, String),
-    /// A step is done: (program, what was done, how long it took).
-    Done(String, String, Duration),
+    /// A step starts.
+    Step {
+        /// The program it is about (`nginx` for nginx's reloads).
+        who: String,
+        /// What it does or waits for.
+        what: String,
+    },
+    /// A step is done.
+    Done {
+        /// The program it is about.
+        who: String,
+        /// What was done.
+        what: String,
+        /// How long it took.
+        took: Duration,
+    },
     /// Something worth knowing that is no failure.
     Note(String),
+}
+
+impl Event {
+    fn step(who: impl Into<String>, what: impl Into<String>) -> Event {
+        Event::Step {
+            who: who.into(),
+            what: what.into(),
+        }
+    }
+
+    fn done(who: impl Into<String>, what: impl Into<String>, took: Duration) -> Event {
+        Event::Done {
+            who: who.into(),
+            what: what.into(),
+            took,
+        }
+    }
 }
 
 /// Why a command stopped.
@@ -79,11 +108,11 @@ impl<'a> Stack<'a> {
     /// The stack of `valid`, whose files are `generated`. `interrupted` is set by a signal
     /// handler; `report` receives progress.
     pub fn new(
-        valid: &'a ValidSpec,
         generated: &'a Generated,
         interrupted: &'a AtomicBool,
         report: &'a mut dyn FnMut(Event),
     ) -> Stack<'a> {
+        let valid = &generated.valid;
         let layout = valid.layout();
         Stack {
             valid,
@@ -131,7 +160,7 @@ impl<'a> Stack<'a> {
     fn expect_programs(&self, want: &[String], hint: &str) -> Result<(), Failure> {
         let t = Instant::now();
         let mut running = self.running()?;
-        while running.iter().any(|p| p.state == "STARTING") && t.elapsed() < READY_TIMEOUT {
+        while running.iter().any(|p| p.state == State::Starting) && t.elapsed() < READY_TIMEOUT {
             std::thread::sleep(Duration::from_millis(100));
             running = self.running()?;
         }
@@ -146,11 +175,11 @@ impl<'a> Stack<'a> {
             )));
         }
         match running.iter().find(|p| p.name == self.nginx_program()) {
-            Some(p) if p.state == "RUNNING" && p.pid > 0 => Ok(()),
+            Some(p) if p.state == State::Running && p.pid > 0 => Ok(()),
             found => Err(Failure::Refused(format!(
                 "nginx ({}) is not RUNNING ({}); start it with supervisorctl -c {} start {}",
                 self.nginx_program(),
-                found.map_or("absent", |p| p.state.as_str()),
+                found.map_or("absent", |p| p.state.name()),
                 self.conf.join(SUPERVISORD_CONF).display(),
                 self.nginx_program()
             ))),
@@ -229,7 +258,7 @@ impl<'a> Stack<'a> {
             .primary_server_name()
             .unwrap_or("localhost")
             .to_string();
-        self.say(Event::Step(
+        self.say(Event::step(
             name.clone(),
             format!("waiting until it answers through {endpoint}"),
         ));
@@ -245,11 +274,8 @@ impl<'a> Stack<'a> {
                 .process(&name)
                 .ok()
                 .flatten()
-                .map(|p| p.state)
-                .unwrap_or_default();
-            if matches!(state.as_str(), "FATAL" | "BACKOFF" | "EXITED" | "STOPPED")
-                || t.elapsed() > READY_TIMEOUT
-            {
+                .map_or(State::Unknown, |p| p.state);
+            if state.is_down() || t.elapsed() > READY_TIMEOUT {
                 return Err(Failure::Failed(format!(
                     "{name} did not come back ({state}, {last}); see its log: {}",
                     self.log_of(&name)
@@ -278,20 +304,17 @@ impl<'a> Stack<'a> {
         restart: &mut dyn FnMut(&Supervisor, &str) -> Result<(), crate::supervisor::Error>,
     ) -> Result<Rolled, Failure> {
         let name = self.valid.layout().program(k);
-        self.say(Event::Step(
+        self.say(Event::step(
             name.clone(),
-            "out of rotation: nginx reloads, its old workers finish what they serve".into(),
+            "out of rotation: nginx reloads, its old workers finish what they serve",
         ));
         let drain = self.route(&[k])?;
-        self.say(Event::Done(
+        self.say(Event::done(
             name.clone(),
-            "out of rotation, nothing in flight".into(),
+            "out of rotation, nothing in flight",
             drain,
         ));
-        self.say(Event::Step(
-            name.clone(),
-            "restarting through supervisord".into(),
-        ));
+        self.say(Event::step(name.clone(), "restarting through supervisord"));
         let t = Instant::now();
         restart(&self.sup, &name).map_err(|e| {
             Failure::Failed(format!(
@@ -300,16 +323,16 @@ impl<'a> Stack<'a> {
             ))
         })?;
         let restart = t.elapsed();
-        self.say(Event::Done(name.clone(), "restarted".into(), restart));
+        self.say(Event::done(name.clone(), "restarted", restart));
         let ready = self.ready(k).map_err(|f| match f {
             Failure::Failed(m) => Failure::Failed(format!(
                 "{m}. It stays out of nginx's rotation; every other replica serves."
             )),
             other => other,
         })?;
-        self.say(Event::Done(
+        self.say(Event::done(
             name.clone(),
-            "answers through its own socket".into(),
+            "answers through its own socket",
             ready,
         ));
         Ok(Rolled {
@@ -455,14 +478,10 @@ fn check_reread(seen: &Reread, ch: &Change, nginx_program: &str) -> Result<(), S
     }
 }
 
-/// supervisord's fault codes that mean "already so".
-const NOT_RUNNING: i64 = 70;
-const ALREADY_STARTED: i64 = 60;
-
 /// Stops `name`; one that is not running (FATAL after a failed release) counts as stopped.
 fn stop(sup: &Supervisor, name: &str) -> Result<(), crate::supervisor::Error> {
     match sup.stop(name) {
-        Err(crate::supervisor::Error::Fault(_, NOT_RUNNING, _)) => Ok(()),
+        Err(e) if e.fault() == Some(Fault::NotRunning) => Ok(()),
         other => other,
     }
 }
@@ -470,7 +489,7 @@ fn stop(sup: &Supervisor, name: &str) -> Result<(), crate::supervisor::Error> {
 /// Starts `name` and waits until RUNNING; one that autostart already started counts.
 fn start(sup: &Supervisor, name: &str) -> Result<(), crate::supervisor::Error> {
     match sup.start(name) {
-        Err(crate::supervisor::Error::Fault(_, ALREADY_STARTED, _)) => Ok(()),
+        Err(e) if e.fault() == Some(Fault::AlreadyStarted) => Ok(()),
         other => other,
     }
 }
@@ -668,9 +687,9 @@ fn write_and_reread(stack: &mut Stack<'_>, applying: Option<&Applying>) -> Resul
 /// [`Step::Start`].
 fn start_new(stack: &mut Stack<'_>, k: u32) -> Result<(), Failure> {
     let name = stack.valid.layout().program(k);
-    stack.say(Event::Step(
+    stack.say(Event::step(
         name.clone(),
-        "starting (nginx sends it nothing yet)".into(),
+        "starting (nginx sends it nothing yet)",
     ));
     let t = Instant::now();
     add_start(&stack.sup, &name).map_err(|e| {
@@ -679,44 +698,36 @@ fn start_new(stack: &mut Stack<'_>, k: u32) -> Result<(), Failure> {
             stack.log_of(&name)
         ))
     })?;
-    stack.say(Event::Done(name.clone(), "started".into(), t.elapsed()));
+    stack.say(Event::done(name.clone(), "started", t.elapsed()));
     let ready = stack.ready(k)?;
-    stack.say(Event::Done(
-        name,
-        "answers through its own socket".into(),
-        ready,
-    ));
+    stack.say(Event::done(name, "answers through its own socket", ready));
     Ok(())
 }
 
 /// [`Step::Reload`].
 fn reload_all(stack: &mut Stack<'_>) -> Result<(), Failure> {
-    stack.say(Event::Step(
-        "nginx".into(),
-        "reloading with every replica in rotation".into(),
+    stack.say(Event::step(
+        "nginx",
+        "reloading with every replica in rotation",
     ));
     let t = stack.route(&[])?;
-    stack.say(Event::Done(
-        "nginx".into(),
-        "every replica in rotation".into(),
-        t,
-    ));
+    stack.say(Event::done("nginx", "every replica in rotation", t));
     Ok(())
 }
 
 /// [`Step::StopAndRemove`]: nothing is in flight any more (the old workers are gone).
 fn stop_and_remove(stack: &mut Stack<'_>, name: &str) -> Result<(), Failure> {
-    stack.say(Event::Step(
+    stack.say(Event::step(
         name.to_string(),
-        "stopping (out of rotation, nothing in flight)".into(),
+        "stopping (out of rotation, nothing in flight)",
     ));
     let t = Instant::now();
     stop(&stack.sup, name)
         .and_then(|()| stack.sup.remove(name))
         .map_err(|e| Failure::Failed(format!("{name} could not be removed: {e}")))?;
-    stack.say(Event::Done(
+    stack.say(Event::done(
         name.to_string(),
-        "stopped and removed".into(),
+        "stopped and removed",
         t.elapsed(),
     ));
     Ok(())

@@ -172,11 +172,11 @@ pub fn app() -> Html {
                 </div>
                 // Which files changed, spoken once the value settles (not on every step).
                 <p id="changes-live" class="visually-hidden" aria-live="polite" aria-atomic="true"></p>
-                { command(&state.spec) }
+                { command(&state.valid) }
                 <div class="box">
                     <button type="button" onclick={on_download_all}>{ "Download all (.zip)" }</button>
                 </div>
-                { go_live(&state.spec) }
+                { go_live(&state.valid) }
             </section>
         </main>
         <footer><p class="small">{ footer }</p></footer>

@@ -1,7 +1,7 @@
 //! The equivalent `trident` command and the go-live steps for the current spec.
 
 use trident_core::{
-    https_steps, reproduce_command, shell_quote, user_step, Layout, Spec, NFTABLES_CONF,
+    https_steps, reproduce_command, shell_quote, user_step, Layout, Spec, ValidSpec, NFTABLES_CONF,
     NGINX_CONF, SUPERVISORD_CONF,
 };
 use yew::prelude::*;
@@ -10,8 +10,8 @@ use yew::prelude::*;
 // change, and each component costs the wasm its own lifecycle code.
 
 /// The `trident generate` command that writes these files.
-pub fn command(spec: &Spec) -> Html {
-    let layout = Layout::new(spec);
+pub fn command(valid: &ValidSpec) -> Html {
+    let (spec, layout) = (valid.spec(), valid.layout());
     // With hosts, --out gets one directory per host, to copy to each machine.
     let out = if layout.hosts.is_empty() {
         shell_quote(&layout.dirs.conf)
@@ -65,11 +65,11 @@ fn hosts_text(spec: &Spec, layout: &Layout) -> String {
 }
 
 /// The commands that check and start the stack.
-pub fn go_live_text(spec: &Spec) -> String {
-    let layout = Layout::new(spec);
+pub fn go_live_text(valid: &ValidSpec) -> String {
+    let (spec, layout) = (valid.spec(), valid.layout());
     if !layout.hosts.is_empty() {
-        let mut text = hosts_text(spec, &layout);
-        push_https(&mut text, spec, &layout);
+        let mut text = hosts_text(spec, layout);
+        push_https(&mut text, spec, layout);
         return text;
     }
     let dirs = &layout.dirs;
@@ -93,7 +93,7 @@ pub fn go_live_text(spec: &Spec) -> String {
     text.push_str(&format!(
         "\n# deploy new code, one replica at a time, no failed request:\ntrident rollout{flags}\n# after changing settings here, on the running stack:\ntrident apply{flags}"
     ));
-    push_https(&mut text, spec, &layout);
+    push_https(&mut text, spec, layout);
     text
 }
 
@@ -130,7 +130,8 @@ fn push_https(text: &mut String, spec: &Spec, layout: &Layout) {
 }
 
 /// The go-live box.
-pub fn go_live(spec: &Spec) -> Html {
+pub fn go_live(valid: &ValidSpec) -> Html {
+    let spec = valid.spec();
     html! {
         <div class="box">
             <h2>{ "Go live" }</h2>
@@ -139,7 +140,7 @@ pub fn go_live(spec: &Spec) -> Html {
             } else {
                 <p>{ "Each host gets its own directory of files. Start the app hosts first, each behind its firewall, then the load balancer:" }</p>
             }
-            <pre tabindex="0" aria-label="Go-live commands">{ go_live_text(spec) }</pre>
+            <pre tabindex="0" aria-label="Go-live commands">{ go_live_text(valid) }</pre>
             <p class="small">{ "A stopped or crashed replica costs no request. A slow one is avoided by least_conn when clients are concurrent. No setting rescues the one request already sent to a replica that hangs: it waits for the read timeout, then a GET may run twice and a POST gets 504. See docs/guide.md for each option's cost." }</p>
         </div>
     }

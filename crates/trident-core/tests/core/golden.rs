@@ -13,7 +13,7 @@ fn fixtures() {
             toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let out = generate(&spec).unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         let mut snap = format!("==> spec <==\n{text}");
-        for w in &out.warnings {
+        for w in out.warnings() {
             let _ = writeln!(snap, "==> warning <==\n{w}");
         }
         for f in &out.files {

@@ -142,7 +142,7 @@ proptest! {
         };
         // generate() re-reads its output and fails on any cross-file inconsistency.
         let out = generate(&spec).map_err(|d| TestCaseError::fail(format!("{d:#?}")))?;
-        prop_assert_eq!(&out.warnings, &valid.warnings().to_vec());
+        prop_assert_eq!(out.warnings(), valid.warnings());
         let rb = read_back(&out.files);
         let n = spec.replicas as usize;
         prop_assert_eq!(rb.programs.len(), n + 1);
