@@ -4,7 +4,7 @@
 //! file back, so the directory holds the old files or the new ones, never a mix.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use trident_core::RenderedFile;
@@ -124,20 +124,17 @@ pub fn apply_with(
             }
             made.push(parent.to_path_buf());
         }
-        let tmp = parent.join(format!(".{name}.trident-new-{pid}"));
-        let written = fs::File::create(&tmp).and_then(|mut f| {
-            f.write_all(step.file.contents.as_bytes())?;
-            f.sync_all()
-        });
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(fail(
-                &staged,
-                &made,
-                format!("cannot write {}", tmp.display()),
-                e,
-            ));
-        }
+        let tmp = match trident_live::atomic::write_beside(&step.path, &step.file.contents, "new") {
+            Ok(tmp) => tmp,
+            Err(e) => {
+                return Err(fail(
+                    &staged,
+                    &made,
+                    format!("cannot write a new {} beside it", step.path.display()),
+                    e,
+                ))
+            }
+        };
         // A second name for the file being replaced, to put back if a later rename fails.
         let backup = if step.path.exists() {
             let b = parent.join(format!(".{name}.trident-old-{pid}"));

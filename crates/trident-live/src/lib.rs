@@ -8,6 +8,7 @@
 //! `[unix_http_server]`), which also signals nginx, and to the replicas' sockets. What to do
 //! is decided by the pure `trident_core::live`; this crate does the I/O.
 
+pub mod atomic;
 pub mod nginx;
 pub mod probe;
 pub mod stack;

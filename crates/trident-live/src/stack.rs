@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -13,6 +12,7 @@ use trident_core::{
     Generated, RenderedFile, ValidSpec, FILE_NAMES, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI,
 };
 
+use crate::atomic::write_atomic;
 use crate::probe::{self, Endpoint};
 use crate::supervisor::{Fault, Process, Reread, State, Supervisor};
 
@@ -367,22 +367,6 @@ pub fn files_on_disk(conf: &Path) -> Result<Vec<RenderedFile>, String> {
                 .map_err(|e| format!("cannot read {}: {e}", conf.join(name).display()))
         })
         .collect()
-}
-
-/// Writes `path` whole or not at all: a temporary file beside it, synced, renamed over it.
-fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.trident-live-{}", std::process::id()));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        })
-        .and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// The replicas an apply still has to restart, one program name per line in

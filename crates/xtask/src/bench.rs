@@ -40,18 +40,47 @@ fn first_line(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_else(|_| "not found".into())
 }
 
-/// A number after `"key":` in a JSON text (the files read here are machine-written and flat
-/// enough for this).
-fn json_number(text: &str, key: &str) -> Option<f64> {
-    let at = text.find(&format!("\"{key}\""))?;
-    let rest = text[at + key.len() + 2..]
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+')))
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
+/// Reads a JSON file into `T`.
+fn json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    serde_json::from_str(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A row of `target/trident-bench.json`, written by the core's bench.
+#[derive(serde::Deserialize)]
+struct SizeRow {
+    replicas: f64,
+    bytes: f64,
+    allocations: u64,
+}
+
+/// The part of criterion's `estimates.json` read here.
+#[derive(serde::Deserialize)]
+struct Estimates {
+    median: Estimate,
+}
+
+#[derive(serde::Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(serde::Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+/// The part of hyperfine's `--export-json` read here: seconds.
+#[derive(serde::Deserialize)]
+struct Hyperfine {
+    results: Vec<HyperfineResult>,
+}
+
+#[derive(serde::Deserialize)]
+struct HyperfineResult {
+    median: f64,
+    stddev: Option<f64>,
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -80,26 +109,25 @@ fn core(out: &mut String) -> Result<(), String> {
         "5",
     ]))?;
     let target = root().join("target");
-    let sizes = read(&target.join("trident-bench.json"))?;
+    let sizes: Vec<SizeRow> = json(&target.join("trident-bench.json"))?;
     let _ = writeln!(out, "## 1. Core: validate + render\n\nCriterion, `cargo bench -p trident-core --bench render` (median of 100 samples, 95% interval). Output is the three files together; the baseline copies a buffer of the same size (`Vec::clone`), the floor for producing that many bytes.\n");
     let _ = writeln!(out, "| replicas | output | time (median) | 95% interval | throughput | per replica | memcpy baseline | vs baseline | allocations |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
-    for row in sizes.lines() {
-        let (Some(n), Some(bytes), Some(allocs)) = (
-            json_number(row, "replicas"),
-            json_number(row, "bytes"),
-            json_number(row, "allocations"),
-        ) else {
-            continue;
-        };
+    for SizeRow {
+        replicas: n,
+        bytes,
+        allocations: allocs,
+    } in sizes
+    {
         let est = |name: &str| -> Result<(f64, f64, f64), String> {
-            let text =
-                read(&target.join(format!("criterion/generate/{name}/{n}/new/estimates.json")))?;
-            let median = &text[text.find("\"median\"").ok_or("no median")?..];
-            let lo = json_number(median, "lower_bound").ok_or("no lower bound")?;
-            let hi = json_number(median, "upper_bound").ok_or("no upper bound")?;
-            let point = json_number(median, "point_estimate").ok_or("no estimate")?;
-            Ok((point, lo, hi))
+            let e: Estimates =
+                json(&target.join(format!("criterion/generate/{name}/{n}/new/estimates.json")))?;
+            let m = e.median;
+            Ok((
+                m.point_estimate,
+                m.confidence_interval.lower_bound,
+                m.confidence_interval.upper_bound,
+            ))
         };
         let (t, lo, hi) = est("validate+render")?;
         let (copy, _, _) = est("memcpy-baseline")?;
@@ -158,21 +186,19 @@ fn cli(out: &mut String) -> Result<(), String> {
             ))
             .arg("--export-json")
             .arg(&json))?;
-        let text = read(&json)?;
-        let mut parts = text.split("\"command\"").skip(1);
-        let (a, b) = (
-            parts.next().ok_or("no result")?,
-            parts.next().ok_or("no result")?,
-        );
-        let m = |s: &str, k: &str| json_number(s, k).unwrap_or(f64::NAN) * 1000.0;
+        let h: Hyperfine = self::json(&json)?;
+        let [a, b] = &h.results[..] else {
+            return Err(format!("{}: expected two results", json.display()));
+        };
+        let ms = |s: f64| s * 1000.0;
         let _ = writeln!(
             out,
             "| {n} | {:.2} ± {:.2} ms | {:.2} ± {:.2} ms | {:.1}x |",
-            m(a, "median"),
-            m(a, "stddev"),
-            m(b, "median"),
-            m(b, "stddev"),
-            m(b, "median") / m(a, "median")
+            ms(a.median),
+            ms(a.stddev.unwrap_or(f64::NAN)),
+            ms(b.median),
+            ms(b.stddev.unwrap_or(f64::NAN)),
+            b.median / a.median
         );
     }
     let _ = std::fs::remove_dir_all(&tmp);
@@ -487,4 +513,21 @@ pub fn bench() -> Result<(), String> {
     std::fs::write(root().join("BENCHMARKS.md"), &out).map_err(|e| e.to_string())?;
     println!("{out}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_tools_json() {
+        // As criterion 0.5 and hyperfine 1.15 write them (abridged).
+        let e: Estimates = serde_json::from_str(r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":2.0},"point_estimate":1.5,"standard_error":0.1},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":33472.1,"upper_bound":36419.9},"point_estimate":34867.0,"standard_error":700.0}}"#).unwrap();
+        assert_eq!(e.median.point_estimate, 34867.0);
+        assert_eq!(e.median.confidence_interval.upper_bound, 36419.9);
+        let h: Hyperfine = serde_json::from_str(r#"{"results":[{"command":"a","mean":0.002,"stddev":0.0008,"median":0.00205,"times":[0.002]},{"command":"b","mean":0.05,"stddev":null,"median":0.0527}]}"#).unwrap();
+        assert_eq!((h.results[0].median, h.results[1].stddev), (0.00205, None));
+        let rows: Vec<SizeRow> = serde_json::from_str("[{\"replicas\": 3, \"bytes\": 6522, \"allocations\": 351},\n{\"replicas\": 64, \"bytes\": 32184, \"allocations\": 922}]").unwrap();
+        assert_eq!((rows[1].replicas, rows[1].allocations), (64.0, 922));
+    }
 }
