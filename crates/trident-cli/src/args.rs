@@ -172,6 +172,9 @@ fn help(f: &Field, default: &[String]) -> String {
     if !f.choices.is_empty() && f.kind != Kind::Switch {
         text.push_str(&format!(" [possible values: {}]", f.choices.join(", ")));
     }
+    if let Some(r) = f.range {
+        text.push_str(&format!(" [range: {}-{}]", r.lo, r.hi));
+    }
     let default = default.join(",");
     if !default.is_empty() {
         text.push_str(&format!(" [default: {default}]"));

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use crate::spec::{SocketKind, Spec};
+use crate::spec::{SocketKind, Spec, UWSGI_VARS_ROOM};
 
 /// `uwsgi_connect_timeout` on one host.
 pub const CONNECT_TIMEOUT_ONE_HOST: u32 = 60;
@@ -109,10 +109,6 @@ pub struct Layout {
     /// The app hosts; empty when nginx and the replicas share one host.
     pub hosts: Vec<HostLayout>,
 }
-
-/// Bytes of uWSGI's buffer kept for what nginx adds to the client's headers (about 15 CGI
-/// variables, the URI again as `REQUEST_URI` and `PATH_INFO`).
-pub const UWSGI_VARS_ROOM: u32 = 4096;
 
 /// The first nginx release that spells HTTP/2 as `http2 on;` (before: `listen ... http2`).
 pub const HTTP2_DIRECTIVE_SINCE: (u32, u32, u32) = (1, 25, 1);

@@ -27,8 +27,9 @@ pub use files::{RenderedFile, FILE_NAMES, NFTABLES_CONF, NGINX_CONF, SUPERVISORD
 pub use layout::{Dirs, Layout};
 pub use render::{https_steps, render, reproduce_command, shell_quote, user_step, VERSION};
 pub use spec::fields::{self, Field, Kind, FIELDS};
+pub use spec::MAX_REPLICAS;
 pub use spec::{Balance, Host, NextUpstream, SocketKind, Spec};
-pub use validate::{counts, validate, ValidSpec, MAX_REPLICAS};
+pub use validate::{counts, validate, ValidSpec};
 
 /// The rendered files, and the validated spec they came from (its layout and warnings
 /// included), so no caller validates twice or works the layout out again.

@@ -2,10 +2,11 @@
 
 use std::rc::Rc;
 
+use trident_core::fields::Group;
 use trident_core::FIELDS;
 use yew::prelude::*;
 
-use crate::components::field::{FieldControl, SLIDERS};
+use crate::components::field::FieldControl;
 use crate::components::golive::{command, go_live};
 use crate::components::header::header;
 use crate::components::hosts::{hosts, HostsProps};
@@ -13,24 +14,6 @@ use crate::components::pane::Pane;
 use crate::components::status::{notice, status};
 use crate::state::{Action, State};
 use crate::{browser, share, zip};
-
-/// Fields shown above the Advanced section, in this order.
-pub const BASIC: &[&str] = &[
-    "replicas",
-    "base_port",
-    "listen",
-    "workers",
-    "threads",
-    "module",
-    "home",
-    "server_name",
-    "user",
-    "balance",
-    "socket",
-];
-
-/// The fields of the Hosts section, not shown under Advanced.
-pub const HOSTS: [&str; 2] = ["hosts", "lb_address"];
 
 /// The whole page.
 #[function_component(App)]
@@ -64,14 +47,22 @@ pub fn app() -> Html {
     let dispatch: Callback<Action> = state.dispatcher().into();
     // Field indices of the two groups (a few dozen comparisons: cheaper to redo than a memo
     // hook's code in the wasm).
+    // The field table's sections: Basics first, Hosts in their own control, the rest under
+    // Advanced.
     let index = |name: &str| FIELDS.iter().position(|f| f.name == name);
-    let basic: Vec<usize> = BASIC.iter().filter_map(|n| index(n)).collect();
+    let in_group = |g: Group| (0..FIELDS.len()).filter(move |i| FIELDS[*i].group == g);
+    let basic: Vec<usize> = in_group(Group::Basics).collect();
     let advanced: Vec<usize> = (0..FIELDS.len())
-        .filter(|i| !basic.contains(i) && !HOSTS.contains(&FIELDS[*i].name))
+        .filter(|i| !matches!(FIELDS[*i].group, Group::Basics | Group::Hosts))
         .collect();
-    let (hosts_i, lb_i) = (index(HOSTS[0]).unwrap_or(0), index(HOSTS[1]).unwrap_or(0));
+    let (hosts_i, lb_i) = (
+        index("hosts").unwrap_or(0),
+        index("lb_address").unwrap_or(0),
+    );
     let advanced_error = state.diags.iter().any(|d| {
-        d.is_error() && !BASIC.contains(&d.top_field()) && !HOSTS.contains(&d.top_field())
+        d.is_error()
+            && index(d.top_field())
+                .is_some_and(|i| !matches!(FIELDS[i].group, Group::Basics | Group::Hosts))
     });
     // With app hosts, one host's files at a time: the picker's choice, or the first host
     // (the load balancer) when the chosen one is gone.
@@ -125,9 +116,9 @@ pub fn app() -> Html {
     let footer = format!(
         "Trident {}. Everything runs in your browser; nothing is sent anywhere. Sliders cover {}; type any value in the boxes.",
         trident_core::VERSION,
-        SLIDERS
+        FIELDS
             .iter()
-            .map(|(n, lo, hi)| format!("{n} {lo}–{hi}"))
+            .filter_map(|f| f.slider.map(|(lo, hi)| format!("{} {lo}–{hi}", f.name)))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -149,8 +140,8 @@ pub fn app() -> Html {
                         lb_address: lb_i,
                         text: AttrValue::from(state.texts[hosts_i].clone()),
                         lb_text: AttrValue::from(state.texts[lb_i].clone()),
-                        diags: state.diags_of(HOSTS[0]),
-                        lb_diags: state.diags_of(HOSTS[1]),
+                        diags: state.diags_of("hosts"),
+                        lb_diags: state.diags_of("lb_address"),
                         dispatch: dispatch.clone(),
                     }) }
                     <details open={advanced_error}>

@@ -9,15 +9,6 @@ use yew::prelude::*;
 use crate::browser;
 use crate::state::Action;
 
-/// Fields shown as a slider with a number box: (name, min, max).
-pub const SLIDERS: &[(&str, u32, u32)] = &[
-    ("replicas", 1, 64),
-    ("base_port", 1024, 65535),
-    ("listen", 1, 65535),
-    ("workers", 1, 32),
-    ("threads", 1, 32),
-];
-
 /// Props of [`FieldControl`].
 #[derive(Properties, PartialEq)]
 pub struct FieldProps {
@@ -56,7 +47,8 @@ pub fn field_control(props: &FieldProps) -> Html {
         })
     };
 
-    let control = if let Some((_, min, max)) = SLIDERS.iter().find(|s| s.0 == f.name) {
+    // A slider with a number box where the field table gives one.
+    let control = if let Some((min, max)) = &f.slider {
         let slider_value = props
             .text
             .trim()

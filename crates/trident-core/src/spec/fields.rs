@@ -67,8 +67,25 @@ pub struct Field {
     pub kind: Kind,
     /// Accepted words, for [`Kind::Choice`] and [`Kind::List`].
     pub choices: &'static [&'static str],
+    /// The numbers validation accepts (`replicas`, `base_port` and `listen` have rules of
+    /// their own, across fields).
+    pub range: Option<Range>,
+    /// The span of the page's slider, for the fields that have one.
+    pub slider: Option<(u32, u32)>,
+    pub(crate) number: fn(&Spec) -> Option<u32>,
     pub(crate) get: fn(&Spec) -> Vec<String>,
     pub(crate) set: fn(&mut Spec, &str) -> Result<(), String>,
+}
+
+/// A numeric field's accepted values, and why they end there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    /// The least value.
+    pub lo: u32,
+    /// The greatest value.
+    pub hi: u32,
+    /// What the value means or why it stops there, for the hint.
+    pub why: &'static str,
 }
 
 impl std::fmt::Debug for Field {
@@ -159,10 +176,17 @@ pub trait Value {
     fn texts(&self) -> Vec<String>;
     /// Sets the value from text (an entry type adds one entry); the error is a hint.
     fn set_text(&mut self, text: &str) -> Result<(), String>;
+    /// The value as a number, for range checks: none for an unset option or a non-number.
+    fn number(&self) -> Option<u32> {
+        None
+    }
 }
 
 impl Value for u32 {
     const KIND: Kind = Kind::Number;
+    fn number(&self) -> Option<u32> {
+        Some(*self)
+    }
     fn texts(&self) -> Vec<String> {
         vec![self.to_string()]
     }
@@ -174,6 +198,9 @@ impl Value for u32 {
 
 impl Value for Option<u32> {
     const KIND: Kind = Kind::Number;
+    fn number(&self) -> Option<u32> {
+        *self
+    }
     fn texts(&self) -> Vec<String> {
         self.iter().map(u32::to_string).collect()
     }
@@ -403,4 +430,11 @@ pub(crate) fn with_flags(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         d.flag = flag_of(&d.field);
     }
     diagnostics
+}
+
+impl Field {
+    /// The field's value as a number, when it is one and set.
+    pub fn number(&self, spec: &Spec) -> Option<u32> {
+        (self.number)(spec)
+    }
 }

@@ -13,7 +13,27 @@ use serde::{Deserialize, Serialize};
 
 pub mod fields;
 
-use fields::{Field, Group, Value};
+use fields::{Field, Group, Range, Value};
+
+// The bounds of numeric fields: the rows below, validation and the page's sliders read them.
+
+/// Most replicas a spec may ask for.
+pub const MAX_REPLICAS: u32 = 10_000;
+/// Most uWSGI workers per replica.
+pub const MAX_WORKERS: u32 = 512;
+/// Most threads per uWSGI worker.
+pub const MAX_THREADS: u32 = 256;
+/// nginx caps `uwsgi_connect_timeout` at 75 s on most systems.
+pub const MAX_CONNECT_TIMEOUT: u32 = 75;
+/// Longest HSTS max-age accepted: two years.
+pub const MAX_HSTS: u32 = 63_072_000;
+/// uWSGI's largest `buffer-size` (it is a 16-bit packet size).
+pub const MAX_BUFFER_SIZE: u32 = 65_535;
+/// Smallest `buffer-size` that leaves nginx at least a 4 KiB header buffer.
+pub const MIN_BUFFER_SIZE: u32 = UWSGI_VARS_ROOM + 4096;
+/// Bytes of uWSGI's buffer kept for what nginx adds to the client's headers (about 15 CGI
+/// variables, the URI again as `REQUEST_URI` and `PATH_INFO`).
+pub const UWSGI_VARS_ROOM: u32 = 4096;
 
 /// A field's flag when it is not the name's kebab-case form.
 macro_rules! flag_name {
@@ -25,10 +45,21 @@ macro_rules! flag_name {
     };
 }
 
-/// Declares every spec field once: `name: Type = default, Group, "Label", "PLACEHOLDER",
-/// "help";`. Writes `Spec`, `impl Default for Spec` and `FIELDS` (in declaration order).
+/// An optional `range(LO, HI, "why")` or `slider(LO, HI)` of a row, as a value.
+macro_rules! opt {
+    () => {
+        None
+    };
+    ($($x:tt)+) => {
+        Some($($x)+)
+    };
+}
+
+/// Declares every spec field once: `name: Type = default, Group [range(LO, HI, "why")]
+/// [slider(LO, HI)], "Label", "PLACEHOLDER", "help";`. Writes `Spec`, `impl Default for
+/// Spec` and `FIELDS` (in declaration order).
 macro_rules! spec {
-    ($($name:ident $(as $flag:literal)?: $ty:ty = $default:expr, $group:ident, $label:literal, $value_name:literal, $help:literal;)*) => {
+    ($($name:ident $(as $flag:literal)?: $ty:ty = $default:expr, $group:ident $(range($lo:expr, $hi:expr, $why:literal))? $(slider($slo:expr, $shi:expr))?, $label:literal, $value_name:literal, $help:literal;)*) => {
         /// Everything Trident needs to render `supervisord.conf`, `webapp.ini` and
         /// `nginx.conf`.
         ///
@@ -56,6 +87,9 @@ macro_rules! spec {
                 value_name: $value_name,
                 help: $help,
                 group: Group::$group,
+                range: opt!($(Range { lo: $lo, hi: $hi, why: $why })?),
+                slider: opt!($(($slo, $shi))?),
+                number: |s| Value::number(&s.$name),
                 kind: <$ty as Value>::KIND,
                 choices: <$ty as Value>::CHOICES,
                 get: |s| Value::texts(&s.$name),
@@ -66,11 +100,11 @@ macro_rules! spec {
 }
 
 spec! {
-    replicas: u32 = 3, Basics, "Replicas", "N",
+    replicas: u32 = 3, Basics slider(1, 64), "Replicas", "N",
         "number of uWSGI instances";
-    base_port: u32 = 8080, Basics, "Base port", "PORT",
+    base_port: u32 = 8080, Basics slider(1024, 65535), "Base port", "PORT",
         "port of the first replica; replica K uses BASE_PORT+K";
-    listen: u32 = 8000, Basics, "Listen port", "PORT",
+    listen: u32 = 8000, Basics slider(1, 65535), "Listen port", "PORT",
         "port nginx listens on";
     listen_address: String = "127.0.0.1".into(), Basics, "Listen address", "ADDR",
         "address nginx listens on (0.0.0.0 to serve other hosts)";
@@ -82,15 +116,15 @@ spec! {
         "nginx server_name, names separated by spaces (_ matches any)";
     module: String = "app.wsgi:application".into(), Basics, "Module", "MODULE:CALLABLE",
         "WSGI entry point, e.g. app.wsgi:application";
-    workers: u32 = 2, Basics, "Workers", "N",
+    workers: u32 = 2, Basics range(1, MAX_WORKERS, "processes per replica; 0 workers never answer") slider(1, 32), "Workers", "N",
         "uWSGI worker processes per replica";
-    threads: u32 = 2, Basics, "Threads", "N",
+    threads: u32 = 2, Basics range(1, MAX_THREADS, "threads per worker") slider(1, 32), "Threads", "N",
         "threads per uWSGI worker";
     socket: SocketKind = SocketKind::Tcp, Basics, "Socket", "KIND",
         "how nginx reaches the replicas: tcp ports or unix sockets in RUN_DIR";
-    balance: Balance = Balance::LeastConn, Failover, "Load balancing", "METHOD",
+    balance: Balance = Balance::LeastConn, Basics, "Load balancing", "METHOD",
         "nginx load balancing method";
-    home: String = "/srv/webapp".into(), Paths, "Home directory", "DIR",
+    home: String = "/srv/webapp".into(), Basics, "Home directory", "DIR",
         "root directory of the deployment";
     app_dir: Option<String> = None, Paths, "App directory", "DIR",
         "directory of the Python code [default: HOME/app]";
@@ -100,9 +134,9 @@ spec! {
         "pid files, sockets, nginx temp files [default: HOME/run]";
     log_dir: Option<String> = None, Paths, "Log directory", "DIR",
         "log files [default: HOME/log]";
-    log_max_mb: u32 = 50, Paths, "Log size", "MB",
+    log_max_mb: u32 = 50, Paths range(1, 100_000, "megabytes per log file before supervisord rotates it; every log stays bounded"), "Log size", "MB",
         "supervisord rotates each log (its own, every replica's, nginx's access and error logs) at this size";
-    log_backups: u32 = 10, Paths, "Log backups", "N",
+    log_backups: u32 = 10, Paths range(0, 1_000, "rotated copies kept; 0 truncates a log when it is full"), "Log backups", "N",
         "rotated copies kept of each log: one log takes at most LOG_MAX_MB x (LOG_BACKUPS + 1)";
     static_url: Option<String> = None, Paths, "Static URL", "URL",
         "URL prefix nginx serves from STATIC_DIR, e.g. /static/ [default: off]";
@@ -116,9 +150,9 @@ spec! {
         "address the uWSGI TCP sockets bind to (keep it loopback)";
     max_requests: u32 = 5000, Uwsgi, "Max requests", "N",
         "recycle a worker after N requests (0 = never)";
-    harakiri: u32 = 0, Uwsgi, "Harakiri", "SECS",
+    harakiri: u32 = 0, Uwsgi range(0, 86_400, "0 turns it off"), "Harakiri", "SECS",
         "kill a worker stuck in one request this long (0 = off)";
-    listen_backlog: Option<u32> = None, Uwsgi, "Listen backlog", "N",
+    listen_backlog: Option<u32> = None, Uwsgi range(0, 65_535, "the kernel caps it at somaxconn"), "Listen backlog", "N",
         "uWSGI listen backlog per replica [default: uWSGI's 100]";
     master: bool = true, Uwsgi, "Master process", "BOOL",
         "run the uWSGI master process";
@@ -130,20 +164,20 @@ spec! {
         "LANG for the app";
     env: BTreeMap<String, String> = BTreeMap::new(), Uwsgi, "Environment", "KEY=VALUE",
         "extra environment variable for every replica (repeatable)";
-    max_fails: u32 = 1, Failover, "Max fails", "N",
+    max_fails: u32 = 1, Failover range(0, 1_000, "0 never marks a replica down"), "Max fails", "N",
         "failures within FAIL_TIMEOUT before nginx skips a replica (0 = never)";
-    fail_timeout: u32 = 10, Failover, "Fail timeout", "SECS",
+    fail_timeout: u32 = 10, Failover range(1, 86_400, "seconds"), "Fail timeout", "SECS",
         "window for MAX_FAILS, and how long a failed replica is skipped";
-    max_conns: u32 = 0, Failover, "Max connections", "N",
+    max_conns: u32 = 0, Failover range(0, 1_000_000, "0 is unlimited"), "Max connections", "N",
         "most connections nginx opens to one replica (0 = unlimited)";
     next_upstream: Vec<NextUpstream> = vec![NextUpstream::Error, NextUpstream::Timeout], Failover,
         "Next upstream", "LIST",
         "when nginx retries on the next replica, comma-separated";
-    connect_timeout: Option<u32> = None, Failover, "Connect timeout", "SECS",
+    connect_timeout: Option<u32> = None, Failover range(1, MAX_CONNECT_TIMEOUT, "nginx caps it at 75 s"), "Connect timeout", "SECS",
         "uwsgi_connect_timeout, at most 75 [default: 60; 2 with hosts, so a vanished host is skipped fast]";
-    read_timeout: u32 = 60, Failover, "Read timeout", "SECS",
+    read_timeout: u32 = 60, Failover range(1, 86_400, "seconds"), "Read timeout", "SECS",
         "uwsgi_read_timeout: how long nginx waits for an answer";
-    wait_for_backends: u32 = 10, Failover, "Wait for backends", "SECS",
+    wait_for_backends: u32 = 10, Failover range(0, 300, "seconds; 0 starts nginx at once"), "Wait for backends", "SECS",
         "nginx starts once every replica accepts, waiting at most this long (0 = at once)";
     grace: u32 = 30, Failover, "Grace", "SECS",
         "rollout and apply: how long a replica out of rotation may finish what it serves";
@@ -155,17 +189,17 @@ spec! {
         "port nginx serves HTTPS (HTTP/2) on, with TLS";
     acme_dir: Option<String> = None, Edge, "ACME webroot", "DIR",
         "served at /.well-known/acme-challenge/ on the plain port, for certbot --webroot [default: off]";
-    hsts: u32 = 0, Edge, "HSTS max-age", "SECS",
+    hsts: u32 = 0, Edge range(0, MAX_HSTS, "seconds, two years at most; 0 turns it off"), "HSTS max-age", "SECS",
         "Strict-Transport-Security max-age, with TLS only (0 = off; never preload or includeSubDomains)";
     nginx_version: String = "1.22".into(), Edge, "nginx version", "X.Y[.Z]",
         "version of the nginx that runs the files (picks version-dependent spellings such as http2)";
     max_body: String = "16m".into(), Edge, "Max body size", "SIZE",
         "largest request body nginx accepts, in nginx's size syntax (k, m, g; 0 = unlimited)";
-    buffer_size: u32 = 32768, Edge, "Header buffer size", "BYTES",
+    buffer_size: u32 = 32768, Edge range(MIN_BUFFER_SIZE, MAX_BUFFER_SIZE, "uWSGI's buffer-size is 16-bit; nginx's header buffer is this minus 4 KiB"), "Header buffer size", "BYTES",
         "uWSGI buffer-size: largest request header block; nginx's header limit is derived from it";
     gzip: bool = true, Edge, "Gzip", "BOOL",
         "compress text responses (gzip_vary, from 1 KiB)";
-    static_max_age: u32 = 0, Edge, "Static max-age", "SECS",
+    static_max_age: u32 = 0, Edge range(0, 10 * 31_536_000, "seconds; 0 sends no caching header"), "Static max-age", "SECS",
         "Cache-Control max-age (expires) of static files (0 = no caching header)";
     trusted_proxy: Vec<String> = Vec::new(), Edge, "Trusted proxies", "CIDR",
         "address range of a proxy in front of nginx whose X-Forwarded-For/-Proto are believed (repeatable)";

@@ -3,22 +3,16 @@
 
 use std::net::IpAddr;
 
-use super::{quote_for_message, range, MAX_REPLICAS};
+use super::quote_for_message;
 use crate::diag::Diagnostic;
-use crate::layout::{parse_version, Layout, UWSGI_VARS_ROOM};
-use crate::spec::{SocketKind, Spec};
+use crate::layout::{parse_version, Layout};
+use crate::spec::{SocketKind, Spec, MAX_HSTS, MAX_REPLICAS};
 
 /// Oldest nginx the files are written for (Debian 11's; `random two`, `$realip_remote_addr`
 /// and TLS 1.3 are all older).
 pub const MIN_NGINX: (u32, u32, u32) = (1, 18, 0);
-/// Longest HSTS max-age accepted: two years.
-pub const MAX_HSTS: u32 = 63_072_000;
 /// Above this HSTS max-age a mistake locks visitors out for long: warn.
 pub const LONG_HSTS: u32 = 86_400;
-/// uWSGI's largest `buffer-size` (it is a 16-bit packet size).
-pub const MAX_BUFFER_SIZE: u32 = 65_535;
-/// Smallest `buffer-size` that leaves nginx at least a 4 KiB header buffer.
-pub const MIN_BUFFER_SIZE: u32 = UWSGI_VARS_ROOM + 4096;
 
 pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
     tls(spec, layout, out);
@@ -35,14 +29,6 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
             "set static_url, e.g. /static/",
         ));
     }
-    range(
-        out,
-        "static_max_age",
-        spec.static_max_age,
-        0,
-        10 * 31_536_000,
-        "seconds; 0 sends no caching header",
-    );
 }
 
 fn tls(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
@@ -115,14 +101,6 @@ fn tls(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
 }
 
 fn hsts(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
-    range(
-        out,
-        "hsts",
-        spec.hsts,
-        0,
-        MAX_HSTS,
-        "seconds, two years at most; 0 turns it off",
-    );
     if spec.hsts == 0 {
         return;
     }
@@ -207,14 +185,6 @@ fn limits(spec: &Spec, out: &mut Vec<Diagnostic>) {
         )),
         Some(_) => {}
     }
-    range(
-        out,
-        "buffer_size",
-        spec.buffer_size,
-        MIN_BUFFER_SIZE,
-        MAX_BUFFER_SIZE,
-        "uWSGI's buffer-size is 16-bit; nginx's header buffer is this minus 4 KiB",
-    );
 }
 
 /// `ADDRESS` or `ADDRESS/PREFIX`, IPv4 or IPv6; returns the address and the prefix length.

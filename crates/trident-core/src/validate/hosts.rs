@@ -2,10 +2,10 @@
 
 use std::net::IpAddr;
 
-use super::{is_name, quote_for_message, MAX_REPLICAS};
+use super::{is_name, quote_for_message};
 use crate::diag::Diagnostic;
 use crate::layout::{Layout, LB_DIR};
-use crate::spec::{SocketKind, Spec};
+use crate::spec::{SocketKind, Spec, MAX_REPLICAS};
 
 pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
     if spec.hosts.is_empty() {

@@ -10,19 +10,11 @@ use std::net::IpAddr;
 use crate::diag::quote_for_message;
 use crate::diag::{Diagnostic, Severity};
 use crate::layout::{Layout, RESERVED_ENV, SUPERVISOR_SOCKET};
-use crate::spec::{Balance, NextUpstream, SocketKind, Spec};
+use crate::spec::{Balance, NextUpstream, SocketKind, Spec, FIELDS, MAX_REPLICAS};
 
 mod edge;
 mod hosts;
 
-/// Most replicas a spec may ask for.
-pub const MAX_REPLICAS: u32 = 10_000;
-/// Most uWSGI workers per replica.
-pub const MAX_WORKERS: u32 = 512;
-/// Most threads per uWSGI worker.
-pub const MAX_THREADS: u32 = 256;
-/// nginx caps `uwsgi_connect_timeout` at 75 s on most systems.
-pub const MAX_CONNECT_TIMEOUT: u32 = 75;
 /// Longest unix socket path Linux accepts (`sun_path` is 108 bytes with the NUL).
 pub const MAX_UNIX_SOCKET_PATH: usize = 107;
 
@@ -55,6 +47,7 @@ pub fn validate(spec: &Spec) -> Result<ValidSpec, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let layout = Layout::new(spec);
     ports(spec, &mut out);
+    ranges(spec, &mut out);
     processes(spec, &mut out);
     failover(spec, &mut out);
     let names_ok = names(spec, &layout, &mut out);
@@ -73,6 +66,15 @@ pub fn validate(spec: &Spec) -> Result<ValidSpec, Vec<Diagnostic>> {
             layout,
             warnings: out,
         })
+    }
+}
+
+/// Every numeric field within the range its row in the field table gives.
+fn ranges(spec: &Spec, out: &mut Vec<Diagnostic>) {
+    for f in FIELDS {
+        if let (Some(r), Some(value)) = (f.range, f.number(spec)) {
+            range(out, f.name, value, r.lo, r.hi, r.why);
+        }
     }
 }
 
@@ -163,48 +165,7 @@ fn ports(spec: &Spec, out: &mut Vec<Diagnostic>) {
 }
 
 fn processes(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    range(
-        out,
-        "workers",
-        spec.workers,
-        1,
-        MAX_WORKERS,
-        "processes per replica; 0 workers never answer",
-    );
-    range(
-        out,
-        "threads",
-        spec.threads,
-        1,
-        MAX_THREADS,
-        "threads per worker",
-    );
-    range(out, "harakiri", spec.harakiri, 0, 86_400, "0 turns it off");
-    range(
-        out,
-        "log_max_mb",
-        spec.log_max_mb,
-        1,
-        100_000,
-        "megabytes per log file before supervisord rotates it; every log stays bounded",
-    );
-    range(
-        out,
-        "log_backups",
-        spec.log_backups,
-        0,
-        1_000,
-        "rotated copies kept; 0 truncates a log when it is full",
-    );
     if let Some(backlog) = spec.listen_backlog {
-        range(
-            out,
-            "listen_backlog",
-            backlog,
-            0,
-            65_535,
-            "the kernel caps it at somaxconn",
-        );
         if backlog == 0 {
             out.push(Diagnostic::warning(
                 "tiny-backlog",
@@ -244,42 +205,6 @@ fn processes(spec: &Spec, out: &mut Vec<Diagnostic>) {
 }
 
 fn failover(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    if let Some(timeout) = spec.connect_timeout {
-        range(
-            out,
-            "connect_timeout",
-            timeout,
-            1,
-            MAX_CONNECT_TIMEOUT,
-            "nginx caps it at 75 s",
-        );
-    }
-    range(out, "read_timeout", spec.read_timeout, 1, 86_400, "seconds");
-    range(out, "fail_timeout", spec.fail_timeout, 1, 86_400, "seconds");
-    range(
-        out,
-        "max_fails",
-        spec.max_fails,
-        0,
-        1_000,
-        "0 never marks a replica down",
-    );
-    range(
-        out,
-        "max_conns",
-        spec.max_conns,
-        0,
-        1_000_000,
-        "0 is unlimited",
-    );
-    range(
-        out,
-        "wait_for_backends",
-        spec.wait_for_backends,
-        0,
-        300,
-        "seconds; 0 starts nginx at once",
-    );
     let nu = &spec.next_upstream;
     if nu.is_empty() {
         out.push(Diagnostic::error(

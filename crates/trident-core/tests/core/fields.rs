@@ -171,3 +171,42 @@ fn non_default_pairs_rebuild_the_spec() {
     spec.env.insert("B".into(), "it's".into());
     assert_eq!(replay(&spec), spec);
 }
+
+#[test]
+fn each_range_in_the_table_is_what_validation_enforces() {
+    // For every row with a range: its ends pass, one past either end fails on that field
+    // with the hint that names the range.
+    for f in trident_core::FIELDS {
+        let Some(r) = f.range else { continue };
+        let at = |v: u32| {
+            let mut spec = trident_core::Spec::default();
+            f.set(&mut spec, &v.to_string()).unwrap();
+            trident_core::validate(&spec)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|d| d.field == f.name && d.code == "out-of-range")
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            at(r.lo).is_empty() && at(r.hi).is_empty(),
+            "{}: {r:?}",
+            f.name
+        );
+        let over = at(r.hi + 1);
+        assert!(
+            over[0].hint.contains(&format!("from {} to {}", r.lo, r.hi)),
+            "{}: {over:?}",
+            f.name
+        );
+        if r.lo > 0 {
+            assert_eq!(at(r.lo - 1).len(), 1, "{}", f.name);
+        }
+    }
+    // Every slider stays inside what validation accepts.
+    for f in trident_core::FIELDS {
+        if let (Some((lo, hi)), Some(r)) = (f.slider, f.range) {
+            assert!(r.lo <= lo && hi <= r.hi, "{}", f.name);
+        }
+    }
+}
