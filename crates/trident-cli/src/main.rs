@@ -1,10 +1,10 @@
 //! The `trident` binary: parse flags, run the command, print errors once, exit with a
 //! documented status.
 
-mod app;
 mod args;
+mod commands;
 mod error;
-mod live;
+mod input;
 mod write;
 
 use std::process::ExitCode;
@@ -13,7 +13,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    match app::run(cli) {
+    match commands::run(cli) {
         Ok(code) => code,
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {

@@ -1,0 +1,43 @@
+//! One file per command (as taplo-cli's `commands/`); `run` picks one.
+
+mod check;
+mod generate;
+mod live;
+mod spec;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+use crate::args::{Cli, Cmd};
+use crate::error::Error;
+use crate::input::load_valid;
+
+pub(crate) fn out_err(e: io::Error) -> Error {
+    Error::Io("cannot write to stdout".into(), e)
+}
+
+/// Runs the command `cli` names.
+pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Cmd::Generate {
+            input,
+            out,
+            only,
+            force,
+        } => generate::run(&input, out, only, force),
+        Cmd::Check { input, format } => check::run(&input, format),
+        Cmd::Spec { input, format } => spec::run(&input, format),
+        Cmd::Rollout { input, dry_run } => {
+            live::run(&load_valid(&input)?, live::Command::Rollout, dry_run)
+        }
+        Cmd::Apply { input, dry_run } => {
+            live::run(&load_valid(&input)?, live::Command::Apply, dry_run)
+        }
+        Cmd::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "trident", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
