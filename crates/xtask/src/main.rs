@@ -125,8 +125,9 @@ pub const BENCH_DIST: &str = "target/dist-bench";
 /// header) +339 bytes: 133224 bytes; bounded logs (the `log_max_mb` and `log_backups`
 /// fields, their rules and lines) +367 bytes: 133591 bytes; the module restructure
 /// (diagnostics' flags filled from the field table where they leave the core) +169 bytes:
-/// 133760 bytes.
-pub const PAGE_BUDGET: u64 = 133_800;
+/// 133760 bytes; ranges, sliders and sections in the field table (each row's bounds, one
+/// range loop, the page's sections from the rows' groups) +175 bytes: 133935 bytes.
+pub const PAGE_BUDGET: u64 = 134_000;
 
 /// Fails when dist/'s wasm + JS + CSS exceed [`PAGE_BUDGET`] (gzip -9).
 pub fn page_budget() -> Result<(), String> {
