@@ -13,6 +13,7 @@
 pub mod consistency;
 mod diag;
 pub mod files;
+pub mod golive;
 pub mod layout;
 pub mod live;
 pub mod plan;
@@ -24,8 +25,9 @@ mod validate;
 
 pub use diag::{errors_first, Diagnostic, Severity};
 pub use files::{RenderedFile, FILE_NAMES, NFTABLES_CONF, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
+pub use golive::{https_steps, reproduce_command, shell_quote, user_step};
 pub use layout::{Dirs, Layout};
-pub use render::{https_steps, render, reproduce_command, shell_quote, user_step, VERSION};
+pub use render::{render, VERSION};
 pub use spec::fields::{self, Field, Kind, FIELDS};
 pub use spec::MAX_REPLICAS;
 pub use spec::{Balance, Host, NextUpstream, SocketKind, Spec};

@@ -12,7 +12,6 @@ use std::fmt::Write as _;
 
 use crate::files::{RenderedFile, NFTABLES_CONF, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
 use crate::layout::{Dirs, HostLayout, Layout, LB_DIR};
-use crate::spec::fields::non_default;
 use crate::spec::Spec;
 use crate::validate::ValidSpec;
 
@@ -105,7 +104,7 @@ impl<'a> Context<'a> {
             spec: valid.spec(),
             layout: valid.layout(),
             dirs: &valid.layout().dirs,
-            command: reproduce_command(valid.spec()),
+            command: crate::golive::reproduce_command(valid.spec()),
             down: &[],
             bind: &valid.spec().bind,
             role: Role::Whole,
@@ -154,84 +153,6 @@ impl<'a> Context<'a> {
         } else {
             format!("{conf}/")
         }
-    }
-}
-
-/// The shell command that creates the stack's user (and group) unless it exists, when the
-/// spec names one: a system account with no home and no login shell. The supervisord.conf
-/// preamble, the page and the README say the same.
-pub fn user_step(spec: &Spec) -> Option<String> {
-    let (user, group) = spec.run_as()?;
-    let nologin = "--no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin";
-    Some(if user == group {
-        format!("id -u {user} >/dev/null 2>&1 || useradd --system --user-group {nologin} {user}")
-    } else {
-        format!("getent group {group} >/dev/null || groupadd --system {group}; id -u {user} >/dev/null 2>&1 || useradd --system --gid {group} {nologin} {user}")
-    })
-}
-
-/// The steps to HTTPS for `spec`, one line each (`#` lines are explanations): with an ACME
-/// webroot and no certificate yet, how to get the first one; with TLS, how to reload nginx
-/// for a new certificate and, with the webroot, how renewals reload it. Empty otherwise.
-/// The nginx.conf header, the page and the README say the same.
-pub fn https_steps(spec: &Spec, layout: &Layout) -> Vec<String> {
-    let sup = layout.conf(SUPERVISORD_CONF);
-    let reload = format!(
-        "supervisorctl -c {} signal HUP {}",
-        shell_quote(&sup),
-        spec.nginx_program
-    );
-    let name = spec.primary_server_name().unwrap_or("example.com");
-    let mut out = Vec::new();
-    match (&spec.acme_dir, layout.tls) {
-        (Some(acme), false) => {
-            out.push("HTTPS: while this serves plain HTTP, get the first certificate through the webroot:".into());
-            out.push(format!(
-                "  mkdir -p {acme} && certbot certonly --webroot -w {acme} -d {name}",
-                acme = shell_quote(acme)
-            ));
-            out.push(format!(
-                "then regenerate with --tls-cert /etc/letsencrypt/live/{name}/fullchain.pem --tls-key /etc/letsencrypt/live/{name}/privkey.pem and reload nginx:"
-            ));
-            out.push(format!("  {reload}"));
-        }
-        (acme, true) => {
-            out.push(
-                "After a new certificate, reload nginx (gracefully: requests in flight finish):"
-                    .into(),
-            );
-            out.push(format!("  {reload}"));
-            if acme.is_some() {
-                out.push("Renewals reload it too:".into());
-                out.push(format!(
-                    "  certbot renew --deploy-hook {}",
-                    shell_quote(&reload)
-                ));
-            }
-        }
-        (None, false) => {}
-    }
-    out
-}
-
-/// `trident generate` followed by the flags of every non-default field, shell-quoted.
-pub fn reproduce_command(spec: &Spec) -> String {
-    let mut cmd = String::from("trident generate");
-    for (field, value) in non_default(spec) {
-        let _ = write!(cmd, " --{} {}", field.flag(), shell_quote(&value));
-    }
-    cmd
-}
-
-/// Quotes `s` for a POSIX shell, leaving common safe words bare.
-pub fn shell_quote(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_./:=,@%+-".contains(c));
-    if safe {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 

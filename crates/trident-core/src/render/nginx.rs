@@ -130,7 +130,7 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
 
 /// The go-live steps for HTTPS, as comments, when the spec uses ACME or TLS.
 fn certificate_steps(ctx: &Context<'_>, o: &mut String) {
-    for line in super::https_steps(ctx.spec, ctx.layout) {
+    for line in crate::golive::https_steps(ctx.spec, ctx.layout) {
         let _ = writeln!(o, "# {line}");
     }
 }

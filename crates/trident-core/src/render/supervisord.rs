@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::{percent, Context, Role, NFTABLES_CONF, NGINX_CONF, UWSGI_INI};
+use super::{percent, Context, Role, NGINX_CONF, UWSGI_INI};
 use crate::layout::WORKERS_VAR;
 use crate::spec::SocketKind;
 
@@ -31,15 +31,14 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
 
 /// The comment lines that say what to create and how to start.
 fn preamble(ctx: &Context<'_>, o: &mut String) {
-    let d = ctx.dirs;
     // Comment lines are not expanded, so they hold the paths as they are.
-    let sup = ctx.conf(crate::files::SUPERVISORD_CONF);
+    let c = crate::golive::commands(ctx.spec, ctx.layout);
     let _ = writeln!(
         o,
         "; supervisord creates no directories; before the first start run:"
     );
-    let _ = writeln!(o, ";   mkdir -p '{}' '{}' '{}'", d.app, d.run, d.log);
-    if let Some(step) = super::user_step(ctx.spec) {
+    let _ = writeln!(o, ";   {}", c.mkdir);
+    if let Some(step) = crate::golive::user_step(ctx.spec) {
         let (user, _) = ctx.spec.run_as().unwrap_or_default();
         let _ = writeln!(
             o,
@@ -51,10 +50,7 @@ fn preamble(ctx: &Context<'_>, o: &mut String) {
             "; {user} needs to write none of these directories: keep them and the code root's."
         );
     }
-    let _ = writeln!(
-        o,
-        "; Start: supervisord -c '{sup}'   Check: supervisorctl -c '{sup}' status"
-    );
+    let _ = writeln!(o, "; Start: {}   Check: {}", c.start, c.status);
     match ctx.role {
         Role::Whole => {}
         Role::Balancer => {
@@ -69,18 +65,18 @@ fn preamble(ctx: &Context<'_>, o: &mut String) {
         Role::App(_) => {
             let _ = writeln!(
                 o,
-                "; First load the firewall, which admits only the load balancer: nft -f '{}'",
-                ctx.conf(NFTABLES_CONF)
+                "; First load the firewall, which admits only the load balancer: {}",
+                c.firewall
             );
             let _ = writeln!(o);
             return;
         }
     }
     // The same flags drive the running stack.
-    let flags = ctx.command.strip_prefix("trident generate").unwrap_or("");
     let _ = writeln!(
         o,
-        "; Deploy new code without a failed request: trident rollout{flags}"
+        "; Deploy new code without a failed request: {}",
+        c.rollout
     );
     let _ = writeln!(
         o,

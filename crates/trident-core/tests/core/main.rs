@@ -3,6 +3,7 @@
 mod edge;
 mod fields;
 mod golden;
+mod golive;
 mod hosts;
 mod injection;
 mod live;
