@@ -89,11 +89,8 @@ impl<'a> Conf<'a> {
     }
 }
 
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-/// A word's text with nginx's escapes undone.
+/// A word's text with nginx's escapes undone: `\"`, `\'` and `\\` lose their backslash,
+/// `\t`, `\r` and `\n` become control characters, any other backslash stays.
 fn unescape(raw: &str) -> Cow<'_, str> {
     if !raw.contains('\\') {
         return Cow::Borrowed(raw);
@@ -101,219 +98,219 @@ fn unescape(raw: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.peek() {
-                Some('"' | '\'' | '\\') => continue,
-                Some('t') => {
-                    chars.next();
-                    out.push('\t');
-                    continue;
-                }
-                Some('r') => {
-                    chars.next();
-                    out.push('\r');
-                    continue;
-                }
-                Some('n') => {
-                    chars.next();
-                    out.push('\n');
-                    continue;
-                }
-                _ => {}
+        let escaped = match (c, chars.peek()) {
+            ('\\', Some(&q @ ('"' | '\'' | '\\'))) => Some(q),
+            ('\\', Some('t')) => Some('\t'),
+            ('\\', Some('r')) => Some('\r'),
+            ('\\', Some('n')) => Some('\n'),
+            _ => None,
+        };
+        match escaped {
+            Some(e) => {
+                chars.next();
+                out.push(e);
             }
+            None => out.push(c),
         }
-        out.push(c);
     }
     Cow::Owned(out)
 }
 
+/// What the tokenizer hands the parser.
+enum Token<'a> {
+    Word(Word<'a>),
+    /// `;`, `{` or `}`, where it stands.
+    Mark(u8, Pos),
+    End(Pos),
+}
+
+/// `ngx_conf_read_token`'s states, one token per call.
+struct Lexer<'a> {
+    text: &'a str,
+    next: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl<'a> Lexer<'a> {
+    fn pos(&self, i: usize) -> Pos {
+        Pos {
+            line: self.line,
+            col: super::column(&self.text[self.line_start..], i - self.line_start),
+        }
+    }
+
+    /// The byte at `next`, counting lines; `None` at the end.
+    fn bump(&mut self) -> Option<(usize, u8)> {
+        let i = self.next;
+        let ch = *self.text.as_bytes().get(i)?;
+        self.next += 1;
+        if ch == b'\n' {
+            self.line += 1;
+            self.line_start = i + 1;
+        }
+        Some((i, ch))
+    }
+
+    fn token(&mut self) -> Result<Token<'a>, SyntaxError> {
+        // Between tokens: whitespace and comments.
+        let (start, ch) = loop {
+            let Some((i, ch)) = self.bump() else {
+                return Ok(Token::End(self.pos(self.next)));
+            };
+            match ch {
+                b' ' | b'\t' | b'\r' | b'\n' => {}
+                b'#' => {
+                    // The comment runs to the end of the line; the newline is read next.
+                    self.next = self.text.as_bytes()[i..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(self.text.len(), |n| i + n);
+                }
+                _ => break (i, ch),
+            }
+        };
+        let at = self.pos(start);
+        match ch {
+            b';' | b'{' | b'}' => return Ok(Token::Mark(ch, at)),
+            b'"' | b'\'' => return self.quoted(start, ch, at),
+            _ => {}
+        }
+        // A bare word: to whitespace, `;` or `{`; a backslash keeps the next byte, `${` is
+        // no block.
+        let (mut escaped, mut variable) = (ch == b'\\', ch == b'$');
+        loop {
+            let Some((i, ch)) = self.peek() else {
+                return Err(self.eof());
+            };
+            if escaped {
+                // The escaped byte is kept as it is, and ends any `$`.
+                (escaped, variable) = (false, false);
+            } else if ch == b'{' && variable {
+                // `${` opens no block; the `$` still counts for a following `{`.
+            } else if matches!(ch, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{') {
+                return Ok(Token::Word(Word {
+                    text: unescape(&self.text[start..i]),
+                    at,
+                    quoted: false,
+                }));
+            } else {
+                (escaped, variable) = (ch == b'\\', ch == b'$');
+            }
+            self.bump();
+        }
+    }
+
+    fn peek(&self) -> Option<(usize, u8)> {
+        self.text.as_bytes().get(self.next).map(|&b| (self.next, b))
+    }
+
+    /// A quoted word, which must be followed by whitespace, `;`, `{` or `)`.
+    fn quoted(&mut self, open: usize, quote: u8, at: Pos) -> Result<Token<'a>, SyntaxError> {
+        let mut escaped = false;
+        let end = loop {
+            let Some((i, ch)) = self.bump() else {
+                return Err(self.eof());
+            };
+            match ch {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                c if c == quote => break i,
+                _ => {}
+            }
+        };
+        match self.peek() {
+            None => return Err(self.eof()),
+            Some((_, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{')) => {}
+            Some((_, b')')) => {
+                self.bump();
+            }
+            Some((i, _)) => {
+                let c = self.text[i..].chars().next().unwrap_or('?');
+                return Err(SyntaxError {
+                    at: self.pos(i),
+                    message: format!("unexpected \"{c}\""),
+                });
+            }
+        }
+        Ok(Token::Word(Word {
+            text: unescape(&self.text[open + 1..end]),
+            at,
+            quoted: true,
+        }))
+    }
+
+    fn eof(&self) -> SyntaxError {
+        SyntaxError {
+            at: self.pos(self.text.len()),
+            message: "unexpected end of file, expecting \";\" or \"}\"".into(),
+        }
+    }
+}
+
 /// Reads `text` as nginx reads a configuration file.
 pub fn parse(text: &str) -> Conf<'_> {
-    let bytes = text.as_bytes();
-    let (mut line, mut line_start) = (1u32, 0usize);
-    let pos_of = |line: u32, line_start: usize, i: usize| Pos {
-        line,
-        col: super::column(&text[line_start..], i - line_start),
+    let mut lexer = Lexer {
+        text,
+        next: 0,
+        line: 1,
+        line_start: 0,
     };
     // The directives of each open block, innermost last, with the directive that opened it.
     let mut stack: Vec<Open<'_>> = vec![(Vec::new(), None)];
     let mut words: Vec<Word<'_>> = Vec::new();
-    let (mut last_space, mut need_space, mut escaped) = (true, false, false);
-    let (mut variable, mut d_quoted, mut s_quoted) = (false, false, false);
-    let mut start = 0usize;
-    let mut start_pos = Pos::default();
-    let mut next = 0;
-    while next < bytes.len() {
-        let (i, ch) = (next, bytes[next]);
-        next += 1;
-        if ch == b'\n' {
-            line += 1;
-            line_start = i + 1;
-        }
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        let here = || pos_of(line, line_start, i);
-        if need_space {
-            if is_space(ch) {
-                last_space = true;
-                need_space = false;
-                continue;
-            }
-            match ch {
-                b';' | b'{' => {
-                    need_space = false;
-                    last_space = true;
-                    if let Err(m) = close_directive(ch, &mut words, &mut stack) {
-                        return fail(stack, here(), m);
-                    }
-                    continue;
-                }
-                b')' => {
-                    last_space = true;
-                    need_space = false;
-                    continue;
-                }
-                _ => {
-                    let c = text[i..].chars().next().unwrap_or('?');
-                    return fail(stack, here(), format!("unexpected \"{c}\""));
-                }
-            }
-        }
-        if last_space {
-            if is_space(ch) {
-                continue;
-            }
-            start = i;
-            start_pos = here();
-            match ch {
-                b';' | b'{' => {
-                    if words.is_empty() {
-                        return fail(stack, here(), format!("unexpected \"{}\"", ch as char));
-                    }
-                    if let Err(m) = close_directive(ch, &mut words, &mut stack) {
-                        return fail(stack, here(), m);
-                    }
-                    continue;
-                }
-                b'}' => {
-                    if !words.is_empty() {
-                        return fail(stack, here(), "unexpected \"}\"".into());
-                    }
-                    if stack.len() == 1 {
-                        return fail(stack, here(), "unexpected \"}\"".into());
-                    }
-                    close_block(&mut stack);
-                    continue;
-                }
-                b'#' => {
-                    // The comment runs to the end of the line; the newline is read next.
-                    next = bytes[i..]
-                        .iter()
-                        .position(|&b| b == b'\n')
-                        .map_or(bytes.len(), |n| i + n);
-                    continue;
-                }
-                b'\\' => {
-                    escaped = true;
-                    last_space = false;
-                    continue;
-                }
-                b'"' => {
-                    start = i + 1;
-                    d_quoted = true;
-                    last_space = false;
-                    continue;
-                }
-                b'\'' => {
-                    start = i + 1;
-                    s_quoted = true;
-                    last_space = false;
-                    continue;
-                }
-                b'$' => {
-                    variable = true;
-                    last_space = false;
-                    continue;
-                }
-                _ => {
-                    last_space = false;
-                    continue;
-                }
-            }
-        }
-        if ch == b'{' && variable {
-            continue;
-        }
-        variable = false;
-        if ch == b'\\' {
-            escaped = true;
-            continue;
-        }
-        if ch == b'$' {
-            variable = true;
-            continue;
-        }
-        let quoted = d_quoted || s_quoted;
-        let found = if d_quoted {
-            ch == b'"' && {
-                d_quoted = false;
-                need_space = true;
-                true
-            }
-        } else if s_quoted {
-            ch == b'\'' && {
-                s_quoted = false;
-                need_space = true;
-                true
-            }
-        } else if is_space(ch) || ch == b';' || ch == b'{' {
-            last_space = true;
-            true
-        } else {
-            false
+    loop {
+        let unexpected = |c: u8, at: Pos| SyntaxError {
+            at,
+            message: format!("unexpected \"{}\"", c as char),
         };
-        if found {
-            words.push(Word {
-                text: unescape(&text[start..i]),
-                at: start_pos,
-                quoted,
-            });
-            if ch == b';' || ch == b'{' {
-                if let Err(m) = close_directive(ch, &mut words, &mut stack) {
-                    return fail(stack, here(), m);
+        let result = match lexer.token() {
+            Err(e) => Err(e),
+            Ok(Token::Word(w)) => {
+                words.push(w);
+                Ok(())
+            }
+            Ok(Token::Mark(c @ (b';' | b'{'), at)) if words.is_empty() => Err(unexpected(c, at)),
+            Ok(Token::Mark(c @ (b';' | b'{'), at)) => close_directive(c, &mut words, &mut stack)
+                .map_err(|message| SyntaxError { at, message }),
+            Ok(Token::Mark(c, at)) if !words.is_empty() || stack.len() == 1 => {
+                Err(unexpected(c, at))
+            }
+            Ok(Token::Mark(..)) => {
+                close_block(&mut stack);
+                Ok(())
+            }
+            Ok(Token::End(at)) if !words.is_empty() => Err(lexer_eof(at)),
+            Ok(Token::End(at)) if stack.len() > 1 => Err(SyntaxError {
+                at,
+                message: "unexpected end of file, expecting \"}\"".into(),
+            }),
+            Ok(Token::End(_)) => {
+                return Conf {
+                    directives: close_all(stack),
+                    error: None,
                 }
             }
+        };
+        if let Err(e) = result {
+            return Conf {
+                directives: close_all(stack),
+                error: Some(e),
+            };
         }
     }
-    let end = pos_of(line, line_start, bytes.len());
-    if !words.is_empty() || !last_space || need_space {
-        return fail(
-            stack,
-            end,
-            "unexpected end of file, expecting \";\" or \"}\"".into(),
-        );
-    }
-    if stack.len() > 1 {
-        return fail(stack, end, "unexpected end of file, expecting \"}\"".into());
-    }
-    Conf {
-        directives: close_all(stack),
-        error: None,
+}
+
+fn lexer_eof(at: Pos) -> SyntaxError {
+    SyntaxError {
+        at,
+        message: "unexpected end of file, expecting \";\" or \"}\"".into(),
     }
 }
 
 /// An open block: the directives read in it so far, and the name and arguments that opened
 /// it (none for the file itself).
 type Open<'a> = (Vec<Directive<'a>>, Option<(Word<'a>, Vec<Word<'a>>)>);
-
-fn fail(stack: Vec<Open<'_>>, at: Pos, message: String) -> Conf<'_> {
-    Conf {
-        directives: close_all(stack),
-        error: Some(SyntaxError { at, message }),
-    }
-}
 
 /// Ends the directive in `words` with `;` or opens its block with `{`.
 fn close_directive<'a>(
@@ -405,6 +402,17 @@ mod tests {
         let server = &conf.walk()[3].1;
         assert_eq!(server.name.at, Pos { line: 4, col: 16 });
         assert_eq!(server.args[1].at, Pos { line: 4, col: 35 });
+    }
+
+    #[test]
+    fn escapes_as_nginx_copies_them() {
+        // `\\t` is a backslash then `t`, not a tab; `\$` is no variable, so its `{` opens.
+        let conf = parse("a \\\\t \"q\\\"x\" b\\ c;\nd e\\${ {}\n");
+        let a = &conf.directives[0];
+        let args: Vec<&str> = a.args.iter().map(|w| w.text.as_ref()).collect();
+        assert_eq!(args, ["\\t", "q\"x", "b\\ c"]);
+        assert_eq!(conf.directives[1].arg(0), Some("e\\$"));
+        assert!(conf.directives[1].block.is_some(), "{conf:?}");
     }
 
     #[test]
