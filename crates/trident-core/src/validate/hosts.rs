@@ -19,6 +19,28 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
         }
         return;
     }
+    balancer(spec, out);
+    for (i, (host, resolved)) in spec.hosts.iter().zip(&layout.hosts).enumerate() {
+        let field = |part: &str| format!("hosts.{}.{part}", label(&host.name, i));
+        host_name(spec, i, &field, out);
+        host_address(spec, i, &field, out);
+        host_ports(spec, layout, i, resolved, &field, out);
+    }
+    let total: u64 = layout.hosts.iter().map(|h| u64::from(h.replicas)).sum();
+    if total > u64::from(MAX_REPLICAS) {
+        out.push(Diagnostic::error(
+            "too-many-replicas",
+            "hosts",
+            format!(
+                "the hosts run {total} replicas together; Trident renders at most {MAX_REPLICAS}"
+            ),
+            "use fewer replicas per host, and workers/threads for more capacity per replica",
+        ));
+    }
+}
+
+/// With hosts: TCP sockets, a usable lb_address, no `bind`.
+fn balancer(spec: &Spec, out: &mut Vec<Diagnostic>) {
     if spec.socket == SocketKind::Unix {
         out.push(Diagnostic::error(
             "unix-socket-across-hosts",
@@ -58,123 +80,130 @@ pub(super) fn check(spec: &Spec, layout: &Layout, out: &mut Vec<Diagnostic>) {
             "drop --bind; set each host's address with --host NAME=ADDRESS",
         ));
     }
-    let mut total: u64 = 0;
-    for (i, (host, resolved)) in spec.hosts.iter().zip(&layout.hosts).enumerate() {
-        let field = |part: &str| format!("hosts.{}.{part}", label(&host.name, i));
-        if !is_name(&host.name) || host.name == LB_DIR {
+}
+
+/// Host `i`'s name: a usable directory name, given once.
+fn host_name(spec: &Spec, i: usize, field: &dyn Fn(&str) -> String, out: &mut Vec<Diagnostic>) {
+    let host = &spec.hosts[i];
+    if !is_name(&host.name) || host.name == LB_DIR {
+        out.push(Diagnostic::error(
+            "invalid-host-name",
+            field("name"),
+            format!(
+                "host name {} is not usable as a directory and header name",
+                quote_for_message(&host.name)
+            ),
+            format!("use 1 to 64 ASCII letters, digits, _ or -, starting with a letter, other than {LB_DIR} (the load balancer's directory)"),
+        ));
+    }
+    if spec.hosts[..i].iter().any(|h| h.name == host.name) {
+        out.push(Diagnostic::error(
+            "duplicate-host",
+            field("name"),
+            format!("two hosts are named {}", quote_for_message(&host.name)),
+            "give every host its own name: it names its output directory",
+        ));
+    }
+}
+
+/// Host `i`'s address: private, and of the load balancer's IP version.
+fn host_address(spec: &Spec, i: usize, field: &dyn Fn(&str) -> String, out: &mut Vec<Diagnostic>) {
+    let host = &spec.hosts[i];
+    if let Some(problem) = address_problem(&host.address) {
+        out.push(Diagnostic::error(
+            "invalid-address",
+            field("address"),
+            format!(
+                "host {} has the address {}: {problem}",
+                host.name,
+                quote_for_message(&host.address)
+            ),
+            "give the host's private IPv4 or IPv6 address or DNS name, e.g. 10.0.0.11 (IPv6 in brackets on the command line)",
+        ));
+    }
+    let lb_ip = spec
+        .lb_address
+        .as_deref()
+        .and_then(|a| a.parse::<IpAddr>().ok());
+    if let (Ok(ip), Some(lb)) = (host.address.parse::<IpAddr>(), lb_ip) {
+        if ip.is_ipv4() != lb.is_ipv4() {
             out.push(Diagnostic::error(
-                "invalid-host-name",
-                field("name"),
-                format!(
-                    "host name {} is not usable as a directory and header name",
-                    quote_for_message(&host.name)
-                ),
-                format!("use 1 to 64 ASCII letters, digits, _ or -, starting with a letter, other than {LB_DIR} (the load balancer's directory)"),
-            ));
-        }
-        if spec.hosts[..i].iter().any(|h| h.name == host.name) {
-            out.push(Diagnostic::error(
-                "duplicate-host",
-                field("name"),
-                format!("two hosts are named {}", quote_for_message(&host.name)),
-                "give every host its own name: it names its output directory",
-            ));
-        }
-        if let Some(problem) = address_problem(&host.address) {
-            out.push(Diagnostic::error(
-                "invalid-address",
+                "address-family-mismatch",
                 field("address"),
                 format!(
-                    "host {} has the address {}: {problem}",
+                    "host {} has the address {}, but lb_address {} is of the other IP version: nginx would connect from an address the host's firewall does not admit",
+                    // The text as given: IpAddr's Display costs the page 1 KB.
                     host.name,
-                    quote_for_message(&host.address)
+                    host.address,
+                    spec.lb_address.as_deref().unwrap_or_default()
                 ),
-                "give the host's private IPv4 or IPv6 address or DNS name, e.g. 10.0.0.11 (IPv6 in brackets on the command line)",
+                "give the app hosts and lb_address addresses of the same IP version (all IPv4 or all IPv6)",
             ));
-        }
-        let lb_ip = spec
-            .lb_address
-            .as_deref()
-            .and_then(|a| a.parse::<IpAddr>().ok());
-        if let (Ok(ip), Some(lb)) = (host.address.parse::<IpAddr>(), lb_ip) {
-            if ip.is_ipv4() != lb.is_ipv4() {
-                out.push(Diagnostic::error(
-                    "address-family-mismatch",
-                    field("address"),
-                    format!(
-                        "host {} has the address {}, but lb_address {} is of the other IP version: nginx would connect from an address the host's firewall does not admit",
-                        // The text as given: IpAddr's Display costs the page 1 KB.
-                        host.name,
-                        host.address,
-                        spec.lb_address.as_deref().unwrap_or_default()
-                    ),
-                    "give the app hosts and lb_address addresses of the same IP version (all IPv4 or all IPv6)",
-                ));
-            }
-        }
-        let n = resolved.replicas;
-        total += u64::from(n);
-        if n == 0 || n > MAX_REPLICAS {
-            out.push(Diagnostic::error(
-                "out-of-range",
-                field("replicas"),
-                format!(
-                    "host {} has {n} replicas; it must have from 1 to {MAX_REPLICAS}",
-                    host.name
-                ),
-                format!(
-                    "give it 1 to {MAX_REPLICAS} replicas, e.g. --host {}=ADDRESS:3",
-                    host.name
-                ),
-            ));
-        }
-        let first = u64::from(resolved.base_port);
-        let last = first + u64::from(n.max(1)) - 1;
-        if first == 0 || last > 65535 {
-            out.push(Diagnostic::error(
-                "port-out-of-range",
-                field("base_port"),
-                format!(
-                    "host {} needs ports {first}-{last}; ports go from 1 to 65535",
-                    host.name
-                ),
-                format!(
-                    "give it a base port from 1 to {}, e.g. --host {}=ADDRESS:{n}:8080",
-                    65536 - u64::from(n.max(1)),
-                    host.name
-                ),
-            ));
-        }
-        for (j, other) in layout.hosts[..i].iter().enumerate() {
-            let o_first = u64::from(other.base_port);
-            let o_last = o_first + u64::from(other.replicas.max(1)) - 1;
-            if same_address(&other.address, &resolved.address) && first <= o_last && o_first <= last
-            {
-                out.push(Diagnostic::error(
-                    "duplicate-endpoint",
-                    field("base_port"),
-                    format!(
-                        "hosts {} and {} both use {} with ports {}-{}",
-                        spec.hosts[j].name,
-                        host.name,
-                        host.address,
-                        first.max(o_first),
-                        last.min(o_last)
-                    ),
-                    "give hosts that share an address port ranges that do not overlap (NAME=ADDRESS:REPLICAS:BASE_PORT)",
-                ));
-            }
         }
     }
-    if total > u64::from(MAX_REPLICAS) {
+}
+
+/// Host `i`'s replicas and ports: in range, and no port shared with another host on the same
+/// address.
+fn host_ports(
+    spec: &Spec,
+    layout: &Layout,
+    i: usize,
+    resolved: &crate::layout::HostLayout,
+    field: &dyn Fn(&str) -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    let host = &spec.hosts[i];
+    let n = resolved.replicas;
+    if n == 0 || n > MAX_REPLICAS {
         out.push(Diagnostic::error(
-            "too-many-replicas",
-            "hosts",
+            "out-of-range",
+            field("replicas"),
             format!(
-                "the hosts run {total} replicas together; Trident renders at most {MAX_REPLICAS}"
+                "host {} has {n} replicas; it must have from 1 to {MAX_REPLICAS}",
+                host.name
             ),
-            "use fewer replicas per host, and workers/threads for more capacity per replica",
+            format!(
+                "give it 1 to {MAX_REPLICAS} replicas, e.g. --host {}=ADDRESS:3",
+                host.name
+            ),
         ));
+    }
+    let first = u64::from(resolved.base_port);
+    let last = first + u64::from(n.max(1)) - 1;
+    if first == 0 || last > 65535 {
+        out.push(Diagnostic::error(
+            "port-out-of-range",
+            field("base_port"),
+            format!(
+                "host {} needs ports {first}-{last}; ports go from 1 to 65535",
+                host.name
+            ),
+            format!(
+                "give it a base port from 1 to {}, e.g. --host {}=ADDRESS:{n}:8080",
+                65536 - u64::from(n.max(1)),
+                host.name
+            ),
+        ));
+    }
+    for (j, other) in layout.hosts[..i].iter().enumerate() {
+        let o_first = u64::from(other.base_port);
+        let o_last = o_first + u64::from(other.replicas.max(1)) - 1;
+        if same_address(&other.address, &resolved.address) && first <= o_last && o_first <= last {
+            out.push(Diagnostic::error(
+                "duplicate-endpoint",
+                field("base_port"),
+                format!(
+                    "hosts {} and {} both use {} with ports {}-{}",
+                    spec.hosts[j].name,
+                    host.name,
+                    host.address,
+                    first.max(o_first),
+                    last.min(o_last)
+                ),
+                "give hosts that share an address port ranges that do not overlap (NAME=ADDRESS:REPLICAS:BASE_PORT)",
+            ));
+        }
     }
 }
 
