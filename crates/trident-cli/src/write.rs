@@ -80,112 +80,130 @@ struct Staged {
     path: PathBuf,
 }
 
+/// An `--out` write in progress: the directories it created, the files it staged, how many
+/// it renamed into place. Dropped before [`Transaction::commit`], it puts the directory back
+/// as it was: renamed files get their old content back (or go, if they are new), staged
+/// files and backups go, created directories go.
+#[derive(Default)]
+struct Transaction {
+    made: Vec<PathBuf>,
+    staged: Vec<Staged>,
+    renamed: usize,
+    committed: bool,
+}
+
+impl Transaction {
+    /// Writes `step`'s new content beside its file and keeps a second name for the old one.
+    fn stage(&mut self, dir: &Path, step: &Step<'_>) -> Result<(), WriteError> {
+        let parent = step.path.parent().unwrap_or(dir);
+        if !parent.exists() {
+            fs::create_dir(parent)
+                .map_err(|e| failed(format!("cannot create {}", parent.display()), e))?;
+            self.made.push(parent.to_path_buf());
+        }
+        let tmp = trident_live::atomic::write_beside(&step.path, &step.file.contents, "new")
+            .map_err(|e| {
+                failed(
+                    format!("cannot write a new {} beside it", step.path.display()),
+                    e,
+                )
+            })?;
+        let mut staged = Staged {
+            tmp,
+            backup: None,
+            path: step.path.clone(),
+        };
+        if step.path.exists() {
+            // A second name for the file being replaced, to put back if a later rename fails.
+            let b = parent.join(format!(
+                ".{}.trident-old-{}",
+                step.file.name,
+                std::process::id()
+            ));
+            let _ = fs::remove_file(&b);
+            let kept =
+                fs::hard_link(&step.path, &b).or_else(|_| fs::copy(&step.path, &b).map(drop));
+            staged.backup = Some(b);
+            if let Err(e) = kept {
+                self.staged.push(staged);
+                return Err(failed(
+                    format!("cannot keep a copy of {}", step.path.display()),
+                    e,
+                ));
+            }
+        }
+        self.staged.push(staged);
+        Ok(())
+    }
+
+    /// Renames every staged file into place, in order.
+    fn install(
+        &mut self,
+        rename: &mut dyn FnMut(&Path, &Path) -> io::Result<()>,
+    ) -> Result<(), WriteError> {
+        while let Some(s) = self.staged.get(self.renamed) {
+            rename(&s.tmp, &s.path)
+                .map_err(|e| failed(format!("cannot replace {}", s.path.display()), e))?;
+            self.renamed += 1;
+        }
+        Ok(())
+    }
+
+    /// Keeps what was written; only the backups go.
+    fn commit(mut self) {
+        self.committed = true;
+        for s in &self.staged {
+            if let Some(b) = &s.backup {
+                let _ = fs::remove_file(b);
+            }
+        }
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        for (i, s) in self.staged.iter().enumerate() {
+            if i < self.renamed {
+                match &s.backup {
+                    Some(b) => {
+                        let _ = fs::rename(b, &s.path);
+                    }
+                    None => {
+                        let _ = fs::remove_file(&s.path);
+                    }
+                }
+            }
+            let _ = fs::remove_file(&s.tmp);
+            if let Some(b) = &s.backup {
+                let _ = fs::remove_file(b);
+            }
+        }
+        for d in self.made.iter().rev() {
+            let _ = fs::remove_dir(d);
+        }
+    }
+}
+
+fn failed(what: String, error: io::Error) -> WriteError {
+    WriteError { what, error }
+}
+
 /// [`apply`] with the rename step given, so a test can make it fail.
 pub fn apply_with(
     dir: &Path,
     steps: &[Step<'_>],
     rename: &mut dyn FnMut(&Path, &Path) -> io::Result<()>,
 ) -> Result<(), WriteError> {
-    fs::create_dir_all(dir).map_err(|error| WriteError {
-        what: format!("cannot create {}", dir.display()),
-        error,
-    })?;
-    let pid = std::process::id();
-    let mut staged: Vec<Staged> = Vec::new();
-    let fail = |staged: &[Staged], what: String, error: io::Error| {
-        for s in staged {
-            let _ = fs::remove_file(&s.tmp);
-            if let Some(b) = &s.backup {
-                let _ = fs::remove_file(b);
-            }
-        }
-        WriteError { what, error }
-    };
-    // Host directories (`lb/`, `web1/`) this run creates, removed again if it fails.
-    let mut made: Vec<PathBuf> = Vec::new();
-    let fail = |staged: &[Staged], made: &[PathBuf], what: String, error: io::Error| {
-        let e = fail(staged, what, error);
-        for d in made.iter().rev() {
-            let _ = fs::remove_dir(d);
-        }
-        e
-    };
+    fs::create_dir_all(dir).map_err(|e| failed(format!("cannot create {}", dir.display()), e))?;
+    let mut t = Transaction::default();
     for step in steps.iter().filter(|s| s.changed) {
-        let name = step.file.name;
-        let parent = step.path.parent().unwrap_or(dir);
-        if !parent.exists() {
-            if let Err(e) = fs::create_dir(parent) {
-                return Err(fail(
-                    &staged,
-                    &made,
-                    format!("cannot create {}", parent.display()),
-                    e,
-                ));
-            }
-            made.push(parent.to_path_buf());
-        }
-        let tmp = match trident_live::atomic::write_beside(&step.path, &step.file.contents, "new") {
-            Ok(tmp) => tmp,
-            Err(e) => {
-                return Err(fail(
-                    &staged,
-                    &made,
-                    format!("cannot write a new {} beside it", step.path.display()),
-                    e,
-                ))
-            }
-        };
-        // A second name for the file being replaced, to put back if a later rename fails.
-        let backup = if step.path.exists() {
-            let b = parent.join(format!(".{name}.trident-old-{pid}"));
-            let _ = fs::remove_file(&b);
-            if let Err(e) =
-                fs::hard_link(&step.path, &b).or_else(|_| fs::copy(&step.path, &b).map(drop))
-            {
-                let _ = fs::remove_file(&tmp);
-                return Err(fail(
-                    &staged,
-                    &made,
-                    format!("cannot keep a copy of {}", step.path.display()),
-                    e,
-                ));
-            }
-            Some(b)
-        } else {
-            None
-        };
-        staged.push(Staged {
-            tmp,
-            backup,
-            path: step.path.clone(),
-        });
+        t.stage(dir, step)?;
     }
-    for (i, s) in staged.iter().enumerate() {
-        if let Err(e) = rename(&s.tmp, &s.path) {
-            // Put back what the earlier renames replaced; remove what they added.
-            for done in &staged[..i] {
-                match &done.backup {
-                    Some(b) => {
-                        let _ = fs::rename(b, &done.path);
-                    }
-                    None => {
-                        let _ = fs::remove_file(&done.path);
-                    }
-                }
-            }
-            return Err(fail(
-                &staged,
-                &made,
-                format!("cannot replace {}", s.path.display()),
-                e,
-            ));
-        }
-    }
-    for s in &staged {
-        if let Some(b) = &s.backup {
-            let _ = fs::remove_file(b);
-        }
-    }
+    t.install(rename)?;
+    t.commit();
     Ok(())
 }
 
@@ -243,6 +261,31 @@ mod tests {
             assert!(result.is_err(), "rename {fail_at} was to fail");
             assert_eq!(listing(dir.path()), before, "rename {fail_at} failed");
         }
+    }
+
+    #[test]
+    fn a_failed_write_removes_the_host_directories_it_made() {
+        let mut files = [file("a.conf", "a"), file("b.conf", "b")];
+        files[0].host = "lb".into();
+        files[1].host = "web1".into();
+        let refs: Vec<&RenderedFile> = files.iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        let steps = plan(dir.path(), &refs, false).ok().unwrap();
+        let mut calls = 0;
+        let result = apply_with(dir.path(), &steps, &mut |from, to| {
+            calls += 1;
+            if calls == 2 {
+                Err(io::Error::other("injected"))
+            } else {
+                fs::rename(from, to)
+            }
+        });
+        assert!(result.is_err());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "lb/ and web1/ are gone"
+        );
     }
 
     #[test]
