@@ -11,5 +11,6 @@
 pub mod atomic;
 pub mod nginx;
 pub mod probe;
+pub mod procfs;
 pub mod stack;
 pub mod supervisor;
