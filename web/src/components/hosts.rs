@@ -47,7 +47,9 @@ fn row(line: &str) -> [String; 4] {
     }
 }
 
-/// The line for a row (what `--host` takes).
+/// The line for a row (what `--host` takes). Not `Host::to_text`: a row holds the numbers as
+/// typed, and a number being typed (`1a`) must stay on screen until it is valid, so the line
+/// is built from the texts; for a valid row it is what `Host::to_text` writes (a test says so).
 fn line(r: &[String; 4]) -> String {
     let [name, address, replicas, base_port] = r;
     let mut out = format!("{name}=");
@@ -182,6 +184,8 @@ mod tests {
             "web3=app3.internal::9100",
         ] {
             assert_eq!(line(&row(text)), text);
+            // The same line the core writes for the host.
+            assert_eq!(line(&row(text)), Host::parse(text).unwrap().to_text());
         }
         assert_eq!(
             line(&["w".into(), "fd00::1".into(), String::new(), String::new()]),

@@ -232,6 +232,80 @@ pub struct Host {
     pub base_port: Option<u32>,
 }
 
+impl Host {
+    /// `NAME=ADDRESS[:REPLICAS[:BASE_PORT]]`, IPv6 in brackets; `NAME=ADDRESS::BASE_PORT`
+    /// keeps the spec's replica count.
+    pub fn parse(text: &str) -> Result<Host, String> {
+        const HINT: &str = "give NAME=ADDRESS[:REPLICAS[:BASE_PORT]], e.g. --host web1=10.0.0.11:4 (IPv6 in brackets: web2=[fd00::12]:4)";
+        let (name, rest) = text.trim().split_once('=').ok_or(HINT)?;
+        let (address, counts) = match rest.strip_prefix('[') {
+            Some(v6) => {
+                let (address, after) = v6.split_once(']').ok_or(HINT)?;
+                match after {
+                    "" => (address, None),
+                    _ => (address, Some(after.strip_prefix(':').ok_or(HINT)?)),
+                }
+            }
+            None => match rest.split_once(':') {
+                // Two colons or more and no brackets: an IPv6 address alone.
+                Some((_, tail))
+                    if tail.contains(':') && rest.parse::<std::net::Ipv6Addr>().is_ok() =>
+                {
+                    (rest, None)
+                }
+                Some((address, tail)) => (address, Some(tail)),
+                None => (rest, None),
+            },
+        };
+        let number = |t: &str| -> Result<Option<u32>, String> {
+            if t.is_empty() {
+                Ok(None)
+            } else {
+                fields::parse_u32(t).map(Some).map_err(|_| HINT.to_string())
+            }
+        };
+        let (replicas, base_port) = match counts {
+            None => (None, None),
+            Some(c) => match c.split_once(':') {
+                Some((r, p)) => (number(r)?, number(p)?),
+                None => (number(c)?, None),
+            },
+        };
+        if name.is_empty() || address.is_empty() {
+            return Err(HINT.into());
+        }
+        Ok(Host {
+            name: name.into(),
+            address: address.into(),
+            replicas,
+            base_port,
+        })
+    }
+
+    /// The text [`Host::parse`] reads back.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{}=", self.name);
+        if self.address.contains(':') {
+            out.push('[');
+            out.push_str(&self.address);
+            out.push(']');
+        } else {
+            out.push_str(&self.address);
+        }
+        if self.replicas.is_some() || self.base_port.is_some() {
+            out.push(':');
+            if let Some(r) = self.replicas {
+                out.push_str(&r.to_string());
+            }
+        }
+        if let Some(p) = self.base_port {
+            out.push(':');
+            out.push_str(&p.to_string());
+        }
+        out
+    }
+}
+
 impl Spec {
     /// The user and group the app and nginx's workers run as, when `user` is set; the group
     /// defaults to the user's name, as nginx's `user` directive and `useradd --user-group` do.
