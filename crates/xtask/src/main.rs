@@ -126,8 +126,10 @@ pub const BENCH_DIST: &str = "target/dist-bench";
 /// fields, their rules and lines) +367 bytes: 133591 bytes; the module restructure
 /// (diagnostics' flags filled from the field table where they leave the core) +169 bytes:
 /// 133760 bytes; ranges, sliders and sections in the field table (each row's bounds, one
-/// range loop, the page's sections from the rows' groups) +175 bytes: 133935 bytes.
-pub const PAGE_BUDGET: u64 = 134_000;
+/// range loop, the page's sections from the rows' groups) +175 bytes: 133935 bytes; the
+/// go-live text from the core's one typed list (`golive::steps`) +316 bytes and the page's
+/// `app` and `pane` split into named functions +89 bytes: 134340 bytes.
+pub const PAGE_BUDGET: u64 = 134_400;
 
 /// Fails when dist/'s wasm + JS + CSS exceed [`PAGE_BUDGET`] (gzip -9).
 pub fn page_budget() -> Result<(), String> {

@@ -106,54 +106,7 @@ pub fn pane(props: &PaneProps) -> Html {
             (code.clone(), shown.clone(), follow.clone(), marker.clone());
         let name = props.name.clone();
         use_effect_with(props.contents.clone(), move |contents| {
-            let Some(el) = code.cast::<Element>() else {
-                return;
-            };
-            let before = shown.borrow().text.clone();
-            let hunks = shown.borrow_mut().patch(&el, contents);
-            browser::mark_patched(&name);
-            if before.is_empty() || hunks.is_empty() {
-                return;
-            }
-            let now = browser::now();
-            let mut f = follow.borrow_mut();
-            if f.last_change_at.is_none_or(|t| now - t > BURST_MS) {
-                f.base = before;
-            }
-            f.last_change_at = Some(now);
-            let counts = count(&f.base, contents);
-            if *marker != Some(counts) {
-                marker.set(Some(counts));
-            }
-            browser::announce_change(&name, counts.0, counts.1);
-            // The first changed line that is not a comment (the "Reproduce with" line changes
-            // with every move), or else the first changed line.
-            let s = shown.borrow();
-            // Lazily: a program-prefix keystroke at 1,024 replicas changes thousands of lines.
-            let mut changed = hunks.iter().flat_map(|h| h.new_at..h.new_at + h.new_len);
-            let first = changed.clone().next();
-            f.target = changed
-                .find(|&i| {
-                    let (a, b) = s.lines[i];
-                    !matches!(classify(&s.text[a..b]), Kind::Comment)
-                })
-                .or(first)
-                .or_else(|| {
-                    hunks
-                        .first()
-                        .map(|h| h.new_at.min(s.nodes.len().saturating_sub(1)))
-                });
-            let user_recently = f.user_scrolled_at.is_some_and(|t| now - t < USER_SCROLL_MS);
-            if user_recently || f.frame.is_some() {
-                return;
-            }
-            drop(s);
-            let (shown, follow2, code) = (shown.clone(), follow.clone(), code.clone());
-            f.frame = Some(gloo::render::request_animation_frame(move |_| {
-                let mut f = follow2.borrow_mut();
-                f.frame = None;
-                f.reveal_target(&code, &shown.borrow());
-            }));
+            follow_change(&code, &shown, &follow, &marker, &name, contents)
         });
     }
 
@@ -188,27 +141,7 @@ pub fn pane(props: &PaneProps) -> Html {
         })
     };
 
-    let on_copy = {
-        let contents = props.contents.clone();
-        let copy_state = copy_state.clone();
-        let code = code.clone();
-        Callback::from(move |_| {
-            let (copy_state, code) = (copy_state.clone(), code.clone());
-            browser::copy(&contents, move |copied| {
-                if copied {
-                    copy_state.set(CopyState::Copied);
-                } else {
-                    if let Some(node) = code.cast::<Node>() {
-                        browser::select_all(&node);
-                    }
-                    copy_state.set(CopyState::Selected);
-                }
-                let reset = copy_state.clone();
-                gloo::timers::callback::Timeout::new(2_000, move || reset.set(CopyState::Idle))
-                    .forget();
-            });
-        })
-    };
+    let on_copy = copy_button(props.contents.clone(), copy_state.clone(), code.clone());
     let on_download = {
         let (name, contents) = (props.name.clone(), props.contents.clone());
         Callback::from(move |_| {
@@ -318,4 +251,89 @@ fn line_node(document: &Document, line: &str, changed: bool) -> Element {
         _ => span.set_text_content(Some(&format!("{line}\n"))),
     }
     span
+}
+
+/// After the pane's text changed: patch the DOM, update the marker's counts, announce the
+/// change, and bring its first changed line into view in the next frame (unless the user
+/// scrolled the pane lately).
+fn follow_change(
+    code: &NodeRef,
+    shown: &Rc<RefCell<Shown>>,
+    follow: &Rc<RefCell<Follow>>,
+    marker: &UseStateHandle<Option<(usize, usize)>>,
+    name: &AttrValue,
+    contents: &AttrValue,
+) {
+    let Some(el) = code.cast::<Element>() else {
+        return;
+    };
+    let before = shown.borrow().text.clone();
+    let hunks = shown.borrow_mut().patch(&el, contents);
+    browser::mark_patched(name);
+    if before.is_empty() || hunks.is_empty() {
+        return;
+    }
+    let now = browser::now();
+    let mut f = follow.borrow_mut();
+    if f.last_change_at.is_none_or(|t| now - t > BURST_MS) {
+        f.base = before;
+    }
+    f.last_change_at = Some(now);
+    let counts = count(&f.base, contents);
+    if **marker != Some(counts) {
+        marker.set(Some(counts));
+    }
+    browser::announce_change(name, counts.0, counts.1);
+    // The first changed line that is not a comment (the "Reproduce with" line changes
+    // with every move), or else the first changed line.
+    let s = shown.borrow();
+    // Lazily: a program-prefix keystroke at 1,024 replicas changes thousands of lines.
+    let mut changed = hunks.iter().flat_map(|h| h.new_at..h.new_at + h.new_len);
+    let first = changed.clone().next();
+    f.target = changed
+        .find(|&i| {
+            let (a, b) = s.lines[i];
+            !matches!(classify(&s.text[a..b]), Kind::Comment)
+        })
+        .or(first)
+        .or_else(|| {
+            hunks
+                .first()
+                .map(|h| h.new_at.min(s.nodes.len().saturating_sub(1)))
+        });
+    let user_recently = f.user_scrolled_at.is_some_and(|t| now - t < USER_SCROLL_MS);
+    if user_recently || f.frame.is_some() {
+        return;
+    }
+    drop(s);
+    let (shown, follow2, code) = (shown.clone(), follow.clone(), code.clone());
+    f.frame = Some(gloo::render::request_animation_frame(move |_| {
+        let mut f = follow2.borrow_mut();
+        f.frame = None;
+        f.reveal_target(&code, &shown.borrow());
+    }));
+}
+
+/// Copy: to the clipboard, or, where the browser refuses, the text selected for Ctrl+C.
+fn copy_button(
+    contents: AttrValue,
+    copy_state: UseStateHandle<CopyState>,
+    code: NodeRef,
+) -> Callback<MouseEvent> {
+    Callback::from(move |_| {
+        let (copy_state, code) = (copy_state.clone(), code.clone());
+        browser::copy(&contents, move |copied| {
+            if copied {
+                copy_state.set(CopyState::Copied);
+            } else {
+                if let Some(node) = code.cast::<Node>() {
+                    browser::select_all(&node);
+                }
+                copy_state.set(CopyState::Selected);
+            }
+            let reset = copy_state.clone();
+            gloo::timers::callback::Timeout::new(2_000, move || reset.set(CopyState::Idle))
+                .forget();
+        });
+    })
 }
