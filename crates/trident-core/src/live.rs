@@ -4,6 +4,7 @@
 
 use crate::files::{RenderedFile, NGINX_CONF, SUPERVISORD_CONF, UWSGI_INI};
 use crate::read::{nginx_shape, section_shape, NginxConf, SupervisordConf, UwsgiIni};
+use crate::syntax::ini::Section;
 use crate::validate::ValidSpec;
 
 /// `nginx.conf` of `valid` with the replicas in `down` marked `down`, and a comment naming
@@ -76,33 +77,26 @@ pub fn replica_programs(valid: &ValidSpec) -> Vec<String> {
 /// `new` (rendered from `valid`): what supervisord, uWSGI and nginx read, comments and
 /// layout aside.
 pub fn change(old: &[RenderedFile], new: &[RenderedFile], valid: &ValidSpec) -> Change {
-    let text = |files: &'_ [RenderedFile], name: &str| -> String {
+    fn text<'f>(files: &'f [RenderedFile], name: &str) -> &'f str {
         files
             .iter()
             .find(|f| f.name == name)
-            .map(|f| f.contents.clone())
-            .unwrap_or_default()
-    };
-    let (old_sup_text, new_sup_text) = (text(old, SUPERVISORD_CONF), text(new, SUPERVISORD_CONF));
+            .map_or("", |f| f.contents.as_str())
+    }
     let (old_sup, new_sup) = (
-        SupervisordConf::parse(&old_sup_text),
-        SupervisordConf::parse(&new_sup_text),
+        SupervisordConf::parse(text(old, SUPERVISORD_CONF)),
+        SupervisordConf::parse(text(new, SUPERVISORD_CONF)),
     );
     let old_programs: Vec<_> = old_sup.programs().collect();
     let new_programs: Vec<_> = new_sup.programs().collect();
     let nginx_name = valid.spec().nginx_program.as_str();
     // nginx's program is the last of the old file's (the old spec may have named it otherwise).
     let old_nginx_name = old_programs.last().map(|(n, _)| *n).unwrap_or_default();
-    let ini = |files| {
-        let t = text(files, UWSGI_INI);
-        let ini = UwsgiIni::parse(&t);
-        ini.ini
-            .sections
-            .iter()
-            .map(|s| (s.name.to_string(), owned(section_shape(s))))
-            .collect::<Vec<_>>()
-    };
-    let ini_changed = ini(old) != ini(new);
+    let (old_ini, new_ini) = (
+        UwsgiIni::parse(text(old, UWSGI_INI)),
+        UwsgiIni::parse(text(new, UWSGI_INI)),
+    );
+    let ini_changed = shapes(old_ini.ini.sections.iter()) != shapes(new_ini.ini.sections.iter());
     let mut change = Change::default();
     for (name, section) in &new_programs {
         if *name == nginx_name {
@@ -123,28 +117,21 @@ pub fn change(old: &[RenderedFile], new: &[RenderedFile], valid: &ValidSpec) -> 
             change.removed.push(name.to_string());
         }
     }
-    let section = |programs: &[(&str, &crate::syntax::ini::Section<'_>)], name: &str| {
-        programs
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| owned(section_shape(s)))
+    let find = |programs: &[(&str, &Section<'_>)], name: &str| {
+        programs.iter().position(|(n, _)| *n == name)
     };
-    change.nginx_program = old_nginx_name != nginx_name
-        || section(&old_programs, old_nginx_name) != section(&new_programs, nginx_name);
-    let control = |sup: &SupervisordConf<'_>| {
-        sup.control()
-            .map(|s| (s.name.to_string(), owned(section_shape(s))))
-            .collect::<Vec<_>>()
-    };
-    change.control = control(&old_sup) != control(&new_sup);
-    let nginx = |files| nginx_shape(&NginxConf::parse(&text(files, NGINX_CONF)));
+    let old_ngx = find(&old_programs, old_nginx_name).map(|i| section_shape(old_programs[i].1));
+    let new_ngx = find(&new_programs, nginx_name).map(|i| section_shape(new_programs[i].1));
+    change.nginx_program = old_nginx_name != nginx_name || old_ngx != new_ngx;
+    change.control = shapes(old_sup.control()) != shapes(new_sup.control());
+    let nginx = |files| nginx_shape(&NginxConf::parse(text(files, NGINX_CONF)));
     change.nginx = nginx(old) != nginx(new);
     change
 }
 
-fn owned(pairs: Vec<(&str, &str)>) -> Vec<(String, String)> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+/// Sections as the program reads them: each name with its `(key, value)` pairs.
+fn shapes<'s, 'a: 's>(
+    sections: impl Iterator<Item = &'s Section<'a>>,
+) -> Vec<(&'a str, Vec<(&'s str, &'s str)>)> {
+    sections.map(|s| (s.name, section_shape(s))).collect()
 }
