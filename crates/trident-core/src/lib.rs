@@ -15,6 +15,7 @@ mod diag;
 pub mod files;
 pub mod golive;
 pub mod layout;
+pub mod lint;
 pub mod live;
 pub mod plan;
 pub mod read;

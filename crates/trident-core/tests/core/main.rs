@@ -6,6 +6,7 @@ mod golden;
 mod golive;
 mod hosts;
 mod injection;
+mod lint;
 mod live;
 mod plan;
 mod props;

@@ -77,7 +77,7 @@ prop_compose! {
 }
 
 prop_compose! {
-    fn spec()(
+    pub fn spec()(
         edge in edge(),
         n in numbers(),
         t in texts(),
