@@ -44,6 +44,27 @@ Exit status:
   2  usage or I/O error
   130 interrupted";
 
+const LINT: &str = "\
+Examples:
+  trident lint /srv/webapp/etc                  every file of the stack, found by content
+  trident lint supervisord.conf webapp.ini nginx.conf --format json
+  trident lint etc/ --allow uwsgi/no-plugin     pip's uwsgi needs no plugin
+  trident lint --rules                          every rule, with why it matters
+
+Exit status:
+  0  no finding at error level (warnings may be printed)
+  1  findings at error level
+  2  usage error, or an input that cannot be read";
+
+const IMPORT: &str = "\
+Examples:
+  trident import /srv/webapp/etc > deploy.toml && trident generate --spec deploy.toml
+  trident import etc/ --diff                    what regenerating would change, file by file
+
+Exit status:
+  0  the spec was written (the report names what could not be mapped)
+  2  usage error, an input that cannot be read, or no stack in the files";
+
 /// Trident: one deployment spec in, matching supervisord.conf, webapp.ini (uWSGI) and
 /// nginx.conf out.
 #[derive(Debug, Parser)]
@@ -118,6 +139,51 @@ pub enum Cmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Check hand-written (or generated) supervisord, uWSGI and nginx files, each on its own
+    /// and against each other: every finding with file:line:column, rule, hint and why.
+    #[command(after_help = LINT)]
+    Lint {
+        /// The files, or directories searched for them by content.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Report findings at this level and above.
+        #[arg(long, value_enum, default_value_t = Level::Warning)]
+        severity: Level,
+        /// Accept a rule's findings (repeatable), e.g. --allow uwsgi/no-plugin.
+        #[arg(long, value_name = "RULE")]
+        allow: Vec<String>,
+        /// Where relative nginx includes resolve, as nginx's conf prefix [default: the
+        /// directory of the nginx file nothing includes].
+        #[arg(long, value_name = "DIR")]
+        prefix: Option<PathBuf>,
+        /// The stack runs on this machine: also check that its commands and the directories
+        /// supervisord needs exist here.
+        #[arg(long)]
+        this_host: bool,
+        /// Print the rule table and exit.
+        #[arg(long, exclusive = true)]
+        rules: bool,
+    },
+    /// Read hand-written files and print the Trident spec that describes the same stack,
+    /// with a report (on stderr) of what was mapped and what could not be.
+    #[command(after_help = IMPORT)]
+    Import {
+        /// The files, or directories searched for them by content.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Output format of the spec.
+        #[arg(long, value_enum, default_value_t = SpecFormat::Toml)]
+        format: SpecFormat,
+        /// Show, file by file, what the regenerated files change against the input.
+        #[arg(long)]
+        diff: bool,
+        /// Where relative nginx includes resolve (see lint).
+        #[arg(long, value_name = "DIR")]
+        prefix: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -132,6 +198,15 @@ pub enum CheckFormat {
     Text,
     /// One JSON object with every diagnostic.
     Json,
+}
+
+/// The lowest severity `trident lint` reports.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Level {
+    /// Errors only.
+    Error,
+    /// Errors and warnings.
+    Warning,
 }
 
 /// Format of `trident spec`.

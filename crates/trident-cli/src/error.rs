@@ -96,3 +96,14 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
         eprintln!("{errors} error(s), {warnings} warning(s)");
     }
 }
+
+impl std::fmt::Display for Error {
+    /// One line, uncoloured: for messages that quote the error (an include not followed).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Invalid(d) | Error::NotGenerated(d) => write!(f, "{} diagnostic(s)", d.len()),
+            Error::Refused(msg) | Error::Live(msg, _) | Error::Usage(msg) => f.write_str(msg),
+            Error::Io(what, e) => write!(f, "{what}: {e}"),
+        }
+    }
+}

@@ -2,6 +2,8 @@
 
 mod check;
 mod generate;
+mod import;
+mod lint;
 mod live;
 mod spec;
 
@@ -35,6 +37,29 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Cmd::Apply { input, dry_run } => {
             live::run(&load_valid(&input)?, live::Command::Apply, dry_run)
         }
+        Cmd::Lint { rules: true, .. } => lint::print_rules(),
+        Cmd::Lint {
+            paths,
+            format,
+            severity,
+            allow,
+            prefix,
+            this_host,
+            rules: false,
+        } => lint::run(&lint::Options {
+            paths: &paths,
+            format,
+            severity,
+            allow: &allow,
+            prefix: prefix.as_deref(),
+            this_host,
+        }),
+        Cmd::Import {
+            paths,
+            format,
+            diff,
+            prefix,
+        } => import::run(&paths, format, diff, prefix.as_deref()),
         Cmd::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "trident", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
