@@ -277,6 +277,24 @@ pub(crate) const START: Pos = Pos { line: 1, col: 1 };
 
 /// Every finding for `sources`, sorted by file (in input order), line, column and rule.
 pub fn lint(sources: &[Source], includes: &[Include], facts: &Facts) -> Vec<Finding> {
+    let named = ini_targets(sources, includes, facts);
+    let owned: Vec<Source>;
+    let sources = if named.is_empty() {
+        sources
+    } else {
+        owned = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut s = s.clone();
+                if named.contains(&i) {
+                    s.kind = Some(Kind::Uwsgi);
+                }
+                s
+            })
+            .collect();
+        &owned
+    };
     let mut out = Out {
         sources,
         findings: Vec::new(),
@@ -316,6 +334,37 @@ pub fn lint(sources: &[Source], includes: &[Include], facts: &Facts) -> Vec<Find
     });
     findings.dedup();
     findings
+}
+
+/// Sources of no known kind that a uWSGI program's `--ini` names: uWSGI reads them, so they
+/// are uWSGI files (one without `[uwsgi]` is that rule's finding, not an unknown file).
+fn ini_targets(sources: &[Source], includes: &[Include], facts: &Facts) -> Vec<usize> {
+    if !sources.iter().any(|s| s.kind.is_none() && s.text.is_ok()) {
+        return Vec::new();
+    }
+    let parsed = model::parse_all(sources);
+    let model = model::Model::read(sources, &parsed, includes, facts);
+    let mut out = Vec::new();
+    for p in &model.programs {
+        if let model::Runs::Uwsgi {
+            ini_arg: Some(arg),
+            ini: None,
+            ..
+        } = &p.runs
+        {
+            let name = arg.rsplit('/').next().unwrap_or(arg);
+            for (i, s) in sources.iter().enumerate() {
+                if s.kind.is_none()
+                    && s.text.is_ok()
+                    && s.path.rsplit('/').next() == Some(name)
+                    && !out.contains(&i)
+                {
+                    out.push(i);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn is_included(includes: &[Include], i: usize) -> bool {

@@ -247,6 +247,16 @@ impl<'m> Model<'m> {
         }
     }
 
+    /// Whether every nginx file parsed and supervisord took every program's environment:
+    /// rules across files compare only a complete picture.
+    pub fn complete(&self) -> bool {
+        self.programs.iter().all(|p| p.env.is_ok())
+            && self.parsed.iter().all(|p| match p {
+                Parsed::Nginx(n) => n.conf.error.is_none(),
+                _ => true,
+            })
+    }
+
     /// Indices of the sources of `kind`.
     pub fn kind_indices(&self, kind: Kind) -> Vec<usize> {
         (0..self.sources.len())
@@ -254,10 +264,12 @@ impl<'m> Model<'m> {
             .collect()
     }
 
-    /// The uWSGI programs with their options.
+    /// The uWSGI programs with their options (not those whose environment supervisord
+    /// refuses: they do not start).
     pub fn replicas(&self) -> Vec<Replica<'_>> {
         self.programs
             .iter()
+            .filter(|p| p.env.is_ok())
             .filter_map(|p| {
                 let Runs::Uwsgi { ini, options, .. } = &p.runs else {
                     return None;

@@ -94,6 +94,7 @@ pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
         let mut ctx = Ctx {
             model,
             params: None,
+            blind: false,
             out,
         };
         ctx.walk(&main, &mut Vec::new());
@@ -219,7 +220,12 @@ fn header_buffers(
     let replicas = model.replicas();
     let sizes: Vec<u64> = replicas
         .iter()
-        .filter(|r| r.ini.is_some())
+        // An ini without [uwsgi] is its own finding; what it would set is unknown.
+        .filter(|r| {
+            r.ini
+                .and_then(|i| model.uwsgi(i))
+                .is_some_and(|u| u.uwsgi().is_some())
+        })
         .map(|r| {
             r.last(&["buffer-size"])
                 .and_then(|o| o.value.trim().parse().ok())
@@ -258,6 +264,9 @@ struct Ctx<'m, 'o, 's> {
     model: &'m Model<'m>,
     /// The `uwsgi_param` names in force: the innermost level that sets any.
     params: Option<Vec<String>>,
+    /// An include in scope did not resolve: what it would add is unknown, and its own
+    /// finding (nginx/include-missing or include-loop) names the defect.
+    blind: bool,
     out: &'o mut Out<'s>,
 }
 
@@ -272,6 +281,9 @@ impl Ctx<'_, '_, '_> {
         if !own.is_empty() {
             self.params = Some(own);
         }
+        // Resolved includes are expanded away: one left did not resolve.
+        let saved_blind = self.blind;
+        self.blind |= list.iter().any(|(_, d)| d.name() == "include");
         let headers_off = list
             .iter()
             .any(|(_, d)| d.name() == "uwsgi_pass_request_headers" && d.arg(0) == Some("off"));
@@ -304,9 +316,13 @@ impl Ctx<'_, '_, '_> {
             }
         }
         self.params = saved;
+        self.blind = saved_blind;
     }
 
     fn uwsgi_pass(&mut self, f: usize, d: &Directive<'_>, headers_off: bool) {
+        if self.blind {
+            return;
+        }
         let params = self.params.clone().unwrap_or_default();
         if !params.iter().any(|p| p == "REQUEST_METHOD") {
             self.out.add(RuleId::NginxUwsgiParams, f, d.name.at, "uwsgi_pass without the uwsgi params: the app gets no REQUEST_METHOD, PATH_INFO or QUERY_STRING", "add include /etc/nginx/uwsgi_params; (or uwsgi_param lines) beside uwsgi_pass");

@@ -73,6 +73,7 @@ pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
         missing_dirs(model, Some(p), facts, out);
     }
     missing_dirs(model, None, facts, out);
+    let mut quit_with_die: Vec<(usize, crate::syntax::Pos, Vec<&str>)> = Vec::new();
     for r in &replicas {
         let p = r.program;
         let signal = p.section.get("stopsignal");
@@ -92,19 +93,30 @@ pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
         if (name == "QUIT" || name == "3") && die_on_term {
             if let (Some(o), Some(ini)) = (r.last(&["die-on-term"]), r.ini) {
                 if let Some(e) = o.entry {
-                    out.add(
-                        RuleId::UwsgiDieOnTerm,
-                        ini,
-                        e.at,
-                        format!(
-                            "die-on-term while [program:{}] stops uWSGI with QUIT",
-                            p.name
-                        ),
-                        "remove die-on-term (QUIT then stops uWSGI at once), or stop with TERM",
-                    );
+                    // One finding per line of the ini, naming every program it concerns.
+                    match quit_with_die
+                        .iter_mut()
+                        .find(|(f, at, _)| *f == ini && *at == e.at)
+                    {
+                        Some((_, _, names)) => names.push(p.name),
+                        None => quit_with_die.push((ini, e.at, vec![p.name])),
+                    }
                 }
             }
         }
+    }
+    for (ini, at, names) in quit_with_die {
+        let programs: Vec<String> = names.iter().map(|n| format!("[program:{n}]")).collect();
+        out.add(
+            RuleId::UwsgiDieOnTerm,
+            ini,
+            at,
+            format!(
+                "die-on-term while {} stop uWSGI with QUIT",
+                programs.join(", ")
+            ),
+            "remove die-on-term (QUIT then stops uWSGI at once), or stop with TERM",
+        );
     }
 }
 
