@@ -501,3 +501,192 @@ fn hosts_print_under_host_headers_and_write_a_directory_per_host() {
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("app hosts"), "{}", stderr(&o));
 }
+
+fn seed_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../trident-core/tests/fixtures/seed")
+}
+
+#[test]
+fn lint_finds_the_seeds_defects_and_exits_1() {
+    let dir = seed_dir();
+    let files: Vec<String> = ["supervisord.conf", "webapp.ini", "nginx.conf"]
+        .iter()
+        .map(|n| dir.join(n).to_string_lossy().into_owned())
+        .collect();
+    let args: Vec<&str> = std::iter::once("lint")
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let o = trident(&args);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "nginx.conf:3:1: error[nginx/unknown-directive]: nginx 1.22 has no directive `pidfile`"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("  hint: did you mean `pid`?"), "{out}");
+    assert!(
+        out.contains("  why: nginx -t: `[emerg] unknown directive \"pidfile\"`"),
+        "{out}"
+    );
+    // JSON: the same findings, parseable.
+    let mut json_args = args.clone();
+    json_args.extend(["--format", "json"]);
+    let o = trident(&json_args);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], 1);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(
+        findings.len() as u64,
+        v["errors"].as_u64().unwrap() + v["warnings"].as_u64().unwrap()
+    );
+    assert!(findings
+        .iter()
+        .any(|f| f["rule"] == "uwsgi/workers-zero" && f["line"] == 10));
+    // --severity error drops warnings; allowing every error leaves exit 0.
+    let mut errors_only = args.clone();
+    errors_only.extend(["--severity", "error"]);
+    let o = trident(&errors_only);
+    assert!(!stdout(&o).contains("warning["), "{}", stdout(&o));
+    let mut all = errors_only.clone();
+    for f in findings.iter().filter(|f| f["severity"] == "error") {
+        all.push("--allow");
+        all.push(f["rule"].as_str().unwrap());
+    }
+    assert_eq!(code(&trident(&all)), 0);
+    assert_eq!(
+        code(&trident(&["lint", &files[0], "--allow", "no/such-rule"])),
+        2
+    );
+}
+
+#[test]
+fn lint_of_a_generated_stack_is_clean_and_a_directory_is_searched_by_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("etc");
+    assert_eq!(
+        code(&trident(&[
+            "generate",
+            "--out",
+            out.to_str().unwrap(),
+            "--user",
+            "web"
+        ])),
+        0
+    );
+    fs::write(out.join("README.txt"), "not a config").unwrap();
+    let o = trident(&["lint", tmp.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).ends_with("3 file(s): 0 error(s), 0 warning(s)\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn lint_refuses_unreadable_input_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("nginx.conf");
+    fs::write(&p, b"http {\xff\xfe}\n").unwrap();
+    let o = trident(&["lint", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("error[input/unreadable]"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(code(&trident(&["lint", "/no/such/path"])), 2);
+}
+
+#[test]
+fn import_writes_a_spec_that_generate_takes_and_names_what_it_fixed() {
+    let dir = seed_dir();
+    let files: Vec<String> = ["supervisord.conf", "webapp.ini", "nginx.conf"]
+        .iter()
+        .map(|n| dir.join(n).to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let o = trident(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let spec = stdout(&o);
+    assert!(spec.contains("balance = \"round_robin\"  # "), "{spec}");
+    let err = stderr(&o);
+    assert!(
+        err.contains("webapp.ini:10: fixed: workers = $(WORKER_COUNT) reads WORKER_COUNT"),
+        "{err}"
+    );
+    assert!(
+        err.contains("nginx.conf:17: not mapped: the server has no listen"),
+        "{err}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_path = tmp.path().join("deploy.toml");
+    fs::write(&spec_path, &spec).unwrap();
+    let o = trident(&[
+        "generate",
+        "--spec",
+        spec_path.to_str().unwrap(),
+        "--only",
+        "nginx.conf",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("include") || stdout(&o).contains("uwsgi_param REQUEST_METHOD"));
+    // JSON is a spec too.
+    args.extend(["--format", "json"]);
+    let o = trident(&args);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["balance"], "round_robin");
+}
+
+#[test]
+fn import_of_a_generated_stack_regenerates_it_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("etc");
+    let gen = [
+        "generate",
+        "--out",
+        out.to_str().unwrap(),
+        "--replicas",
+        "5",
+        "--base-port",
+        "9100",
+        "--workers",
+        "3",
+        "--server-name",
+        "a.example b.example",
+    ];
+    assert_eq!(code(&trident(&gen)), 0);
+    let o = trident(&["import", out.to_str().unwrap(), "--diff"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let diff = stdout(&o);
+    // Only the comment lines naming the flags differ.
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .filter(|l| !l[1..].starts_with('#') && !l[1..].starts_with(';'))
+        .collect();
+    assert!(changed.is_empty(), "{diff}");
+    assert_eq!(diff.matches("--- ").count(), 3, "{diff}");
+}
+
+#[test]
+fn import_refuses_files_that_are_no_stack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("notes.txt");
+    fs::write(&p, "hello").unwrap();
+    let o = trident(&["import", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("no supervisord, uWSGI or nginx file"),
+        "{}",
+        stderr(&o)
+    );
+}
