@@ -367,6 +367,13 @@ fn ini_targets(sources: &[Source], includes: &[Include], facts: &Facts) -> Vec<u
     out
 }
 
+/// Whether a file lies directly in a directory every user writes (`/tmp/x.pid`, not
+/// `/tmp/deploy/run/x.pid`, whose directory the deployment owns).
+pub(crate) fn in_shared_tmp(path: &str) -> bool {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    matches!(dir, "/tmp" | "/var/tmp" | "/dev/shm")
+}
+
 fn is_included(includes: &[Include], i: usize) -> bool {
     includes
         .iter()

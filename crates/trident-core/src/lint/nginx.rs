@@ -177,21 +177,16 @@ fn main_rules(model: &Model<'_>, root: usize, main: &[(usize, &Directive<'_>)], 
             "no pid directive: nginx writes /run/nginx.pid, which only root may",
             "write pid PATH; under the deployment's run directory",
         ),
-        Some((f, d))
-            if d.arg(0)
-                .is_some_and(|p| p.starts_with("/tmp/") || p.starts_with("/var/tmp/")) =>
-        {
-            out.add(
-                RuleId::NginxPid,
-                *f,
-                d.args[0].at,
-                format!(
-                    "pid {} lies in a directory every user writes",
-                    d.arg(0).unwrap_or("")
-                ),
-                "write pid PATH; under the deployment's run directory",
-            )
-        }
+        Some((f, d)) if d.arg(0).is_some_and(|p| super::in_shared_tmp(p)) => out.add(
+            RuleId::NginxPid,
+            *f,
+            d.args[0].at,
+            format!(
+                "pid {} lies in a directory every user writes",
+                d.arg(0).unwrap_or("")
+            ),
+            "write pid PATH; under the deployment's run directory",
+        ),
         _ => {}
     }
     for (f, http) in main.iter().filter(|(_, d)| d.name() == "http") {

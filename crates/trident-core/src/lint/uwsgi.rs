@@ -124,7 +124,7 @@ fn file_rules(model: &Model<'_>, f: usize, s: &Section<'_>, out: &mut Out<'_>) {
         }
     }
     for e in s.all("pidfile").chain(s.all("pidfile2")) {
-        if e.value.starts_with("/tmp/") || e.value.starts_with("/var/tmp/") {
+        if super::in_shared_tmp(&e.value) {
             out.add(
                 RuleId::UwsgiPidfile,
                 f,

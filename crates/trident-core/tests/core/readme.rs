@@ -55,3 +55,43 @@ fn readme_field_reference_is_current() {
         "docs/reference.md is stale: run TRIDENT_UPDATE_README=1 cargo test -p trident-core readme"
     );
 }
+
+const RULES_START: &str = "<!-- rules:start -->\n";
+const RULES_END: &str = "<!-- rules:end -->";
+
+fn rules_table() -> String {
+    let mut out = String::from(
+        "# Lint rules\n\n`trident lint` reports each finding with one of these ids (`--allow ID` accepts one;\n`trident lint --rules` prints this table). *Why* is what the real server does, as measured on\nnginx 1.22, uWSGI 2.0.21 and supervisor 4.2.5.\n\n| rule | level | finds | why |\n|---|---|---|---|\n",
+    );
+    for r in trident_core::lint::RULES {
+        let level = match r.severity {
+            trident_core::Severity::Error => "error",
+            trident_core::Severity::Warning => "warning",
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {level} | {} | {} |",
+            r.id,
+            r.summary.replace('|', "\\|"),
+            r.why.replace('|', "\\|")
+        );
+    }
+    out
+}
+
+#[test]
+fn reference_rules_table_is_current() {
+    let text = std::fs::read_to_string(README).expect("docs/reference.md");
+    let start = text.find(RULES_START).expect("rules:start marker") + RULES_START.len();
+    let end = text.find(RULES_END).expect("rules:end marker");
+    let want = rules_table();
+    if std::env::var_os("TRIDENT_UPDATE_README").is_some() {
+        std::fs::write(README, format!("{}{want}{}", &text[..start], &text[end..])).unwrap();
+        return;
+    }
+    assert_eq!(
+        &text[start..end],
+        want,
+        "docs/reference.md is stale: run TRIDENT_UPDATE_README=1 cargo test -p trident-core readme"
+    );
+}
