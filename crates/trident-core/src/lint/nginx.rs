@@ -177,7 +177,7 @@ fn main_rules(model: &Model<'_>, root: usize, main: &[(usize, &Directive<'_>)], 
             "no pid directive: nginx writes /run/nginx.pid, which only root may",
             "write pid PATH; under the deployment's run directory",
         ),
-        Some((f, d)) if d.arg(0).is_some_and(|p| super::in_shared_tmp(p)) => out.add(
+        Some((f, d)) if d.arg(0).is_some_and(super::in_shared_tmp) => out.add(
             RuleId::NginxPid,
             *f,
             d.args[0].at,
