@@ -10,6 +10,71 @@ use std::sync::OnceLock;
 pub static NGINX: &str = include_str!("known/nginx-1.22.txt");
 /// uWSGI 2.0.21's options with the python3 plugin, one per line, sorted.
 pub static UWSGI: &str = include_str!("known/uwsgi-2.0.txt");
+/// How many arguments each nginx 1.22.1 directive takes and whether it opens a block, as
+/// `nginx -t` checks them in the first context that allows the directive
+/// (`known/arity.py`): `NAME<TAB>COUNTS[<TAB>block]`, sorted by name.
+pub static NGINX_ARGS: &str = include_str!("known/nginx-1.22-args.txt");
+
+/// The argument counts a directive takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arity {
+    /// Fewest arguments.
+    pub min: usize,
+    /// Most arguments (`usize::MAX`: no limit).
+    pub max: usize,
+    /// Whether it opens a block.
+    pub block: bool,
+}
+
+impl Arity {
+    /// Whether `n` arguments are accepted.
+    pub fn takes(&self, n: usize) -> bool {
+        (self.min..=self.max).contains(&n)
+    }
+
+    /// `1 argument`, `2 or 3 arguments`, `1 or more arguments`, as a message says it.
+    pub fn describe(&self) -> String {
+        let unit = |n: usize| if n == 1 { "argument" } else { "arguments" };
+        match (self.min, self.max) {
+            (lo, hi) if lo == hi => format!("{lo} {}", unit(lo)),
+            (lo, usize::MAX) => format!("{lo} or more arguments"),
+            (lo, hi) if hi == lo + 1 => format!("{lo} or {hi} arguments"),
+            (lo, hi) => format!("{lo} to {hi} arguments"),
+        }
+    }
+}
+
+/// The arity of nginx directive `name`, when the table has it.
+pub fn nginx_arity(name: &str) -> Option<Arity> {
+    static CELL: OnceLock<Vec<(&'static str, Arity)>> = OnceLock::new();
+    let table = CELL.get_or_init(|| {
+        NGINX_ARGS
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                let (name, counts) = (f.next()?, f.next()?);
+                let block = f.next() == Some("block");
+                let (min, max) = match counts.split_once('-') {
+                    Some((lo, hi)) => (lo.parse().ok()?, hi.parse().ok()?),
+                    None => match counts.strip_suffix('+') {
+                        Some(lo) => (lo.parse().ok()?, usize::MAX),
+                        None => {
+                            // A list with gaps (`1,3`): its range (rare; nginx checks the rest).
+                            let all: Vec<usize> =
+                                counts.split(',').filter_map(|c| c.parse().ok()).collect();
+                            (*all.first()?, *all.last()?)
+                        }
+                    },
+                };
+                Some((name, Arity { min, max, block }))
+            })
+            .collect()
+    });
+    table
+        .binary_search_by(|(n, _)| n.cmp(&name))
+        .ok()
+        .map(|i| table[i].1)
+}
 
 /// Keys of `[program:x]`, and of `[eventlistener:x]` and `[fcgi-program:x]` with their own.
 pub const SUPERVISOR_PROGRAM: &[&str] = &[
@@ -228,5 +293,18 @@ mod tests {
         assert!(contains(uwsgi(), "need-app") && !contains(uwsgi(), "need_app"));
         let sorted = |l: &[&str]| l.windows(2).all(|w| w[0] < w[1]);
         assert!(sorted(nginx()) && sorted(uwsgi()));
+        let names: Vec<&str> = NGINX_ARGS
+            .lines()
+            .filter_map(|l| l.split('\t').next())
+            .collect();
+        assert!(sorted(&names), "nginx-1.22-args.txt is not sorted");
+        let one = nginx_arity("server_tokens").unwrap();
+        assert!(one.takes(1) && !one.takes(3) && !one.block);
+        assert_eq!(one.describe(), "1 argument");
+        assert_eq!(
+            nginx_arity("add_header").unwrap().describe(),
+            "2 or 3 arguments"
+        );
+        assert!(nginx_arity("events").unwrap().block);
     }
 }

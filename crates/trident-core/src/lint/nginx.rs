@@ -121,6 +121,7 @@ fn file_rules(list: &[Directive<'_>], f: usize, modules: bool, in_data: bool, ou
         if in_data {
             continue;
         }
+        arguments(d, f, out);
         match d.name() {
             "error_log" if d.arg(0) == Some("/dev/null") => out.add(
                 RuleId::NginxErrorLogNull,
@@ -154,6 +155,38 @@ fn file_rules(list: &[Directive<'_>], f: usize, modules: bool, in_data: bool, ou
             file_rules(block, f, modules, DATA_BLOCKS.contains(&d.name()), out);
         }
     }
+}
+
+/// A directive with an argument count nginx refuses. A name that is a block in one context
+/// and not in another (`server` in `http` and in `upstream`) is checked only where its shape
+/// matches the table's.
+fn arguments(d: &Directive<'_>, f: usize, out: &mut Out<'_>) {
+    let Some(arity) = super::known::nginx_arity(d.name()) else {
+        return;
+    };
+    let n = d.args.len();
+    if arity.block != d.block.is_some() || arity.takes(n) {
+        return;
+    }
+    // A missing `;` makes the next line's directive an argument of this one.
+    let joined = d
+        .args
+        .windows(2)
+        .find(|w| w[1].at.line > w[0].at.line && !w[1].quoted && nginx_knows(&w[1].text));
+    let hint = match joined {
+        Some(w) => format!(
+            "end line {} with `;`: `{}` on line {} is a directive of its own",
+            w[0].at.line, w[1].text, w[1].at.line
+        ),
+        None => format!("give `{}` {}", d.name(), arity.describe()),
+    };
+    out.add(
+        RuleId::NginxArguments,
+        f,
+        d.name.at,
+        format!("`{}` takes {}, here {n}", d.name(), arity.describe()),
+        hint,
+    );
 }
 
 fn main_rules(model: &Model<'_>, root: usize, main: &[(usize, &Directive<'_>)], out: &mut Out<'_>) {

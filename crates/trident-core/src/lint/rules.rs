@@ -60,6 +60,9 @@ rules! {
     NginxUnknownDirective = "nginx/unknown-directive", Error,
         "a directive nginx 1.22 does not know",
         "nginx -t: `[emerg] unknown directive \"pidfile\"`; nginx does not start";
+    NginxArguments = "nginx/arguments", Error,
+        "a directive with more or fewer arguments than nginx takes",
+        "nginx -t: `[emerg] invalid number of arguments in \"server_tokens\" directive`; nginx does not start (a missing `;` joins two lines into one directive)";
     NginxNoEvents = "nginx/no-events", Error,
         "the main file has no `events` block",
         "nginx -t: `[emerg] no \"events\" section in configuration`; nginx does not start";

@@ -201,6 +201,7 @@ const CASES: &[Case] = &[
     case("input/unknown-kind", "shop/notes.txt", "", "deploy notes\n", 1),
     case("nginx/syntax", N, "worker_connections 512;", "worker_connections 512", 7),
     case("nginx/unknown-directive", N, "sendfile on;", "sendfiles on;", 16),
+    case("nginx/arguments", N, "    sendfile on;", "    sendfile on", 16),
     case("nginx/no-events", N, "events {\n    worker_connections 512;\n}\n", "", 1),
     case("nginx/include-missing", N, "include /etc/nginx/uwsgi_params;", "include uwsgi_param;", 36),
     case("nginx/uwsgi-params", N, "            include /etc/nginx/uwsgi_params;\n", "", 40),
