@@ -8,6 +8,7 @@ mod audit;
 mod blocked;
 mod edge;
 mod hosts;
+mod lint;
 mod live;
 mod logs;
 mod serve;
