@@ -155,6 +155,27 @@ async fn audit_states(
     )
     .await;
     failing.extend(audit(&c, axe, &format!("{at}, Advanced open")).await);
+
+    // Check my files open, with the seed's nginx.conf and its findings beside the lines.
+    click_text(&c, "Check my files").await;
+    let seed = std::fs::read_to_string(
+        workspace().join("crates/trident-core/tests/fixtures/seed/nginx.conf"),
+    )
+    .unwrap();
+    c.execute(
+        "document.getElementById('check-paste').value = arguments[0]",
+        vec![json!(seed)],
+    )
+    .await
+    .unwrap();
+    click_text(&c, "Add pasted file").await;
+    wait_until(
+        &c,
+        "return document.querySelector('.finding.error') !== null && document.getElementById('check-open') !== null;",
+        "the seed's findings",
+    )
+    .await;
+    failing.extend(audit(&c, axe, &format!("{at}, Check my files with findings")).await);
     c.close().await.unwrap();
     failing
 }

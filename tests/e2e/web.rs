@@ -627,3 +627,139 @@ async fn hosts_are_added_edited_removed_and_every_host_file_equals_the_cli() {
     assert_eq!(console_errors(&c).await, Vec::<String>::new());
     c.close().await.unwrap();
 }
+
+fn seed_file(name: &str) -> std::path::PathBuf {
+    workspace()
+        .join("crates/trident-core/tests/fixtures/seed")
+        .join(name)
+}
+
+/// The files `trident generate` writes from the spec `trident import` reads in the seed's
+/// three files.
+fn cli_of_imported_seed() -> Vec<String> {
+    let files: Vec<String> = FILES
+        .iter()
+        .map(|f| seed_file(f).display().to_string())
+        .collect();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    let o = trident(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("imported.toml");
+    std::fs::write(&spec, &o.stdout).unwrap();
+    FILES
+        .iter()
+        .map(|f| cli(&["--spec", spec.to_str().unwrap()], f))
+        .collect()
+}
+
+async fn check_summary(c: &Client, want: &str) {
+    let script = format!(
+        "const s = document.getElementById('check-summary'); return s && s.textContent === {} ? s.textContent : null;",
+        serde_json::to_string(want).unwrap()
+    );
+    wait_until(c, &script, &format!("the check summary to read {want:?}")).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn checked_seed_files_show_their_findings_and_open_as_the_imported_spec() {
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = connect(&driver).await;
+    open(&c, &server, "").await;
+    c.execute("document.querySelector('#check summary').click()", vec![])
+        .await
+        .unwrap();
+    for f in FILES {
+        let text = std::fs::read_to_string(seed_file(f)).unwrap();
+        c.execute(
+            "document.getElementById('check-paste').value = arguments[0]",
+            vec![json!(text)],
+        )
+        .await
+        .unwrap();
+        c.find(Locator::Id("check-add"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    // The CLI's count, ids and lines.
+    let o = trident(&[
+        "lint",
+        seed_file("supervisord.conf").to_str().unwrap(),
+        seed_file("webapp.ini").to_str().unwrap(),
+        seed_file("nginx.conf").to_str().unwrap(),
+    ]);
+    let cli_summary = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    check_summary(&c, &cli_summary).await;
+    let at = c
+        .execute(
+            "const f = document.querySelector('section[aria-label=\"nginx.conf\"] .finding[data-rule=\"nginx/unknown-directive\"]'); return f ? f.closest('li').querySelector('code').textContent + ' | ' + f.textContent : null",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let at = at.as_str().unwrap_or_default();
+    assert!(
+        at.starts_with("pidfile /tmp/nginx.pid; | error[nginx/unknown-directive] 3:1:"),
+        "{at}"
+    );
+    assert!(at.contains("hint: did you mean `pid`?"), "{at}");
+    // Open as spec: the panes are `trident generate` of `trident import`'s spec.
+    c.find(Locator::Id("check-open"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let want = cli_of_imported_seed();
+    wait_for_pane(&c, "nginx.conf", &want[2]).await;
+    for (f, w) in FILES.iter().zip(&want) {
+        assert_eq!(&pane(&c, f).await, w, "{f}");
+    }
+    assert_eq!(console_errors(&c).await, Vec::<String>::new());
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_zip_of_the_seed_files_picked_is_opened_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("stack.zip");
+    // Deflated, with a directory entry and macOS metadata, as Finder and zip(1) write them.
+    let o = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\nz.writestr('etc/', '')\nz.writestr('__MACOSX/etc/._nginx.conf', 'junk')\nfor p in sys.argv[2:]:\n    z.write(p, 'etc/' + p.rsplit('/', 1)[1])\nz.close()")
+        .arg(&zip)
+        .args(FILES.iter().map(|f| seed_file(f)))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (driver, server) = (ChromeDriver::start(), serve());
+    let c = connect(&driver).await;
+    open(&c, &server, "").await;
+    c.execute("document.querySelector('#check summary').click()", vec![])
+        .await
+        .unwrap();
+    let input = c.find(Locator::Id("check-pick")).await.unwrap();
+    input.send_keys(zip.to_str().unwrap()).await.unwrap();
+    check_summary(&c, "3 file(s): 10 error(s), 11 warning(s)").await;
+    let sections = c
+        .execute(
+            "return [...document.querySelectorAll('section.checked')].map(s => s.getAttribute('aria-label')).join(' ')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sections,
+        "etc/supervisord.conf etc/webapp.ini etc/nginx.conf"
+    );
+    c.close().await.unwrap();
+}

@@ -2,6 +2,7 @@
 //! core as the CLI. Everything runs in the browser.
 
 pub mod browser;
+pub mod checker;
 pub mod components;
 pub mod lines;
 pub mod share;

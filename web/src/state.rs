@@ -47,6 +47,8 @@ pub enum Action {
     Pick(String),
     /// The share button now says this.
     ShareLabel(&'static str),
+    /// Load a spec (from *Check my files*: every field's text) into the controls.
+    Import(Rc<Vec<String>>),
 }
 
 /// A named starting point.
@@ -246,6 +248,10 @@ impl Reducible for State {
                 picked: Some(host),
                 ..(*self).clone()
             }),
+            Action::Import(texts) if texts.len() == FIELDS.len() => {
+                Rc::new(State::from_texts(texts.to_vec(), Some(&self)))
+            }
+            Action::Import(_) => self,
             Action::ShareLabel(label) => Rc::new(State {
                 share_label: label,
                 ..(*self).clone()

@@ -1,5 +1,6 @@
-//! A ZIP archive (stored, no compression) built in the browser for "Download all": a few
-//! dozen lines instead of a compression crate in the wasm.
+//! ZIP archives: one built in the browser for "Download all" (stored, no compression: a few
+//! dozen lines instead of a compression crate), and the entries of one the user drops into
+//! *Check my files* (stored or deflated, inflated by miniz_oxide), bounded in count and size.
 
 /// CRC-32 (IEEE), bitwise: the archive is small.
 fn crc32(data: &[u8]) -> u32 {
@@ -99,4 +100,64 @@ mod tests {
             "trident/a.conf hello\n\ntrident/b.ini é 50%\n\n"
         );
     }
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<usize> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?) as usize)
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<usize> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?) as usize)
+}
+
+/// Most entries read from a dropped archive.
+const MAX_ENTRIES: usize = 64;
+
+/// The files of a ZIP archive (name, contents), from its central directory; `None` when
+/// `bytes` is not a ZIP. Directories, macOS metadata and entries larger than the core's
+/// file limit are left out; entries past [`MAX_ENTRIES`] are not read.
+pub fn unzip(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    // The end of central directory record: within the last 64 KiB + 22 bytes.
+    let from = bytes.len().saturating_sub(65_557);
+    let end = (from..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))?;
+    let count = u16_at(bytes, end + 10)?;
+    let mut at = u32_at(bytes, end + 16)?;
+    let limit = trident_core::lint::MAX_FILE_BYTES;
+    let mut out = Vec::new();
+    for _ in 0..count.min(MAX_ENTRIES) {
+        if !bytes.get(at..)?.starts_with(b"PK\x01\x02") {
+            break;
+        }
+        let method = u16_at(bytes, at + 10)?;
+        let packed = u32_at(bytes, at + 20)?;
+        let size = u32_at(bytes, at + 24)?;
+        let (name_len, extra, comment) = (
+            u16_at(bytes, at + 28)?,
+            u16_at(bytes, at + 30)?,
+            u16_at(bytes, at + 32)?,
+        );
+        let local = u32_at(bytes, at + 42)?;
+        let name = String::from_utf8_lossy(bytes.get(at + 46..at + 46 + name_len)?).into_owned();
+        at += 46 + name_len + extra + comment;
+        let hidden = name
+            .split('/')
+            .any(|p| p.starts_with('.') || p == "__MACOSX");
+        if name.ends_with('/') || hidden || size > limit {
+            continue;
+        }
+        let data_at = local + 30 + u16_at(bytes, local + 26)? + u16_at(bytes, local + 28)?;
+        let data = bytes.get(data_at..data_at.checked_add(packed)?)?;
+        let contents = match method {
+            0 => data.to_vec(),
+            8 => miniz_oxide::inflate::decompress_to_vec_with_limit(data, size.min(limit)).ok()?,
+            _ => continue,
+        };
+        out.push((name, contents));
+    }
+    Some(out)
 }

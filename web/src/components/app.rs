@@ -6,6 +6,7 @@ use trident_core::fields::Group;
 use trident_core::{RenderedFile, FIELDS};
 use yew::prelude::*;
 
+use crate::components::check::Check;
 use crate::components::field::FieldControl;
 use crate::components::golive::{command, go_live};
 use crate::components::header::header;
@@ -60,6 +61,7 @@ pub fn app() -> Html {
                     { notice(text, &dispatch) }
                 }
                 { controls(&state, &dispatch) }
+                <Check dispatch={dispatch.clone()} />
             </div>
             <section class="outputs" aria-label="Generated files">
                 <div class="files">

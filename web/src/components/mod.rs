@@ -6,6 +6,7 @@
 //! wasm for five class names. Static `class="..."` stays as it is.
 
 pub mod app;
+pub mod check;
 pub mod field;
 pub mod golive;
 pub mod header;
