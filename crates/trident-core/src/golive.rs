@@ -24,6 +24,8 @@ pub enum Line {
 pub struct Commands {
     /// Creates the directories supervisord will not create.
     pub mkdir: String,
+    /// Holds the files against each other and this host (directories, commands).
+    pub lint: String,
     /// Checks nginx.conf without starting anything.
     pub check_nginx: String,
     /// Starts the stack.
@@ -52,6 +54,7 @@ pub fn commands(spec: &Spec, layout: &Layout) -> Commands {
             shell_quote(&dirs.run),
             shell_quote(&dirs.log)
         ),
+        lint: format!("trident lint --this-host {}", shell_quote(&dirs.conf)),
         check_nginx: format!(
             "{} -t -p {} -c {}",
             shell_quote(&spec.nginx_bin),
@@ -87,6 +90,7 @@ pub fn steps(valid: &ValidSpec) -> Vec<Line> {
     if layout.hosts.is_empty() {
         out.extend([
             Line::Run(c.mkdir),
+            Line::Run(c.lint),
             Line::Run(c.check_nginx),
             Line::Run(c.start),
             Line::Run(c.status),
@@ -112,6 +116,7 @@ pub fn steps(valid: &ValidSpec) -> Vec<Line> {
             out.extend([
                 Line::Run(c.firewall.clone()),
                 Line::Run(c.mkdir.clone()),
+                Line::Run(c.lint.clone()),
                 Line::Run(c.start.clone()),
             ]);
         }
@@ -121,6 +126,7 @@ pub fn steps(valid: &ValidSpec) -> Vec<Line> {
         )));
         out.extend([
             Line::Run(c.mkdir),
+            Line::Run(c.lint),
             Line::Run(c.check_nginx),
             Line::Run(c.start),
             Line::Run(c.status),
