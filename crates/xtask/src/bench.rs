@@ -203,6 +203,84 @@ fn cli(out: &mut String) -> Result<(), String> {
     }
     let _ = std::fs::remove_dir_all(&tmp);
     let _ = writeln!(out);
+    lint(out, &trident)
+}
+
+/// `trident lint` on the seed's files and on a generated 1,000-replica stack, whole process,
+/// against `nginx -t` on the same nginx.conf.
+fn lint(out: &mut String, trident: &std::path::Path) -> Result<(), String> {
+    let tmp = std::env::temp_dir().join(format!("trident-bench-lint-{}", std::process::id()));
+    let home = tmp.join("home");
+    let etc = home.join("etc");
+    for d in ["run", "log", "app"] {
+        std::fs::create_dir_all(home.join(d)).map_err(|e| e.to_string())?;
+    }
+    run(Command::new(trident)
+        .args([
+            "generate",
+            "--replicas",
+            "1000",
+            "--base-port",
+            "20000",
+            "--home",
+        ])
+        .arg(&home)
+        .arg("--out")
+        .arg(&etc))?;
+    let seed = root().join("crates/trident-core/tests/fixtures/seed");
+    let seed_files = ["supervisord.conf", "webapp.ini", "nginx.conf"]
+        .map(|f| seed.join(f).display().to_string())
+        .join(" ");
+    let nginx_t = |conf: &std::path::Path, prefix: &std::path::Path| {
+        format!(
+            "/usr/sbin/nginx -q -t -p {}/ -c {}",
+            prefix.display(),
+            conf.display()
+        )
+    };
+    let json = tmp.join("lint.json");
+    run(Command::new("hyperfine")
+        .args([
+            "-N", "--warmup", "3", "--runs", "30", "--style", "basic", "-i",
+        ])
+        .arg(format!("{} lint {seed_files}", trident.display()))
+        .arg(format!("{} lint {}", trident.display(), etc.display()))
+        .arg(nginx_t(&etc.join("nginx.conf"), &home.join("run")))
+        .arg("--export-json")
+        .arg(&json))?;
+    let h: Hyperfine = self::json(&json)?;
+    let [seed_lint, big_lint, big_nginx] = &h.results[..] else {
+        return Err(format!("{}: expected three results", json.display()));
+    };
+    let ms = |r: &HyperfineResult| {
+        format!(
+            "{:.2} ± {:.2} ms",
+            r.median * 1000.0,
+            r.stddev.unwrap_or(f64::NAN) * 1000.0
+        )
+    };
+    let _ = writeln!(out, "### `trident lint`, whole process
+
+`hyperfine -N --warmup 3 --runs 30`; lint exits 1 on the seed's files (its findings), 0 on the generated stack.
+");
+    let _ = writeln!(
+        out,
+        "| input | trident lint | nginx -t on its nginx.conf |
+|---|---|---|"
+    );
+    let _ = writeln!(
+        out,
+        "| the seed's 3 files (21 findings) | {} | (refuses at the first error) |",
+        ms(seed_lint)
+    );
+    let _ = writeln!(
+        out,
+        "| a generated 1,000-replica stack (3 files, 1,001 programs) | {} | {} |
+",
+        ms(big_lint),
+        ms(big_nginx)
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }
 
