@@ -249,6 +249,10 @@ fn resolve(
     if pattern == "/etc/nginx/uwsgi_params" {
         return Resolved::DebianUwsgiParams;
     }
+    if pattern.starts_with("/etc/nginx/") && lint::debian_ships(pattern) {
+        // Not installed here; present wherever Debian's nginx runs the file.
+        return Resolved::Files(Vec::new());
+    }
     Resolved::Missing(display(full))
 }
 

@@ -552,6 +552,10 @@ impl<'m> Importer<'_, 'm> {
         if self.set.contains(field) || dir.is_empty() || !dir.starts_with('/') {
             return;
         }
+        // /dev/stdout and the like are streams, not a directory of the deployment.
+        if dir == "/dev" || dir.starts_with("/dev/") || dir.starts_with("/proc") {
+            return;
+        }
         let dir = if dir.len() > 1 {
             dir.trim_end_matches('/').to_string()
         } else {
@@ -659,7 +663,7 @@ impl<'m> Importer<'_, 'm> {
             (p, false) => {
                 self.spec.program_prefix = p.clone();
                 self.set.insert("program_prefix");
-                self.note(NoteKind::Unmapped, Some("program_prefix"), pf, at.line, format!("programs {} are not named PREFIX0..PREFIX{}: Trident names them {p}0..{p}{}", names.join(", "), n - 1, n - 1));
+                self.note(NoteKind::Unmapped, Some("program_prefix"), pf, at.line, if n == 1 { format!("program {} is not named PREFIX0: Trident names it {p}0", names[0]) } else { format!("programs {} are not named PREFIX0..PREFIX{}: Trident names them {p}0..{p}{}", names.join(", "), n - 1, n - 1) });
             }
         }
         // Sockets.
@@ -1092,6 +1096,9 @@ impl<'m> Importer<'_, 'm> {
             "socket",
             "uwsgi-socket",
             "shared-socket",
+            "wsgi-file",
+            "file",
+            "mount",
         ];
         for o in &r.options {
             let key = o.key.as_ref();
@@ -1340,10 +1347,17 @@ impl<'m> Importer<'_, 'm> {
                 }
             }
         }
-        let Some((hf, http)) = top.iter().find(|(_, d)| d.name() == "http") else {
-            return;
+        // A file of server blocks (a conf.d include) reads as an http block's body.
+        let (hf, http_at, body) = match top.iter().find(|(_, d)| d.name() == "http") {
+            Some((hf, http)) => (*hf, http.name.at, model.expand(*hf, http.children())),
+            None if top
+                .iter()
+                .any(|(_, d)| matches!(d.name(), "server" | "upstream")) =>
+            {
+                (root, Pos { line: 1, col: 1 }, top.clone())
+            }
+            None => return,
         };
-        let body = model.expand(*hf, http.children());
         let server_dirs: Vec<&(usize, &Directive<'_>)> =
             body.iter().filter(|(_, d)| d.name() == "server").collect();
         let servers: Vec<Vec<(usize, &Directive<'_>)>> = server_dirs
@@ -1424,8 +1438,8 @@ impl<'m> Importer<'_, 'm> {
             self.spec.max_body = "1m".into();
             self.mapped(
                 "max_body",
-                *hf,
-                http.name.at,
+                hf,
+                http_at,
                 "max_body = 1m: no client_max_body_size (nginx's default)",
             );
         }
@@ -1433,8 +1447,8 @@ impl<'m> Importer<'_, 'm> {
             self.spec.gzip = false;
             self.mapped(
                 "gzip",
-                *hf,
-                http.name.at,
+                hf,
+                http_at,
                 "gzip = false: no gzip (nginx's default)",
             );
         }

@@ -416,6 +416,10 @@ pub fn resolve_by_name(sources: &mut [Source]) -> Vec<Include> {
                 Resolved::Files(hits)
             } else if last == "uwsgi_params" {
                 Resolved::DebianUwsgiParams
+            } else if debian_ships(&pattern) {
+                // On the page, the user's /etc/nginx is not there to read: Debian's own
+                // files are taken as present (their directives set nothing lint checks).
+                Resolved::Files(Vec::new())
             } else {
                 Resolved::Missing(pattern.to_string())
             };
@@ -437,6 +441,23 @@ pub fn resolve_by_name(sources: &mut [Source]) -> Vec<Include> {
         }
     }
     out
+}
+
+/// Whether Debian's nginx package ships the file an include names (`/etc/nginx/mime.types`,
+/// `fastcgi_params`, ...): present on every host that runs Debian's nginx.
+pub fn debian_ships(pattern: &str) -> bool {
+    const SHIPPED: &[&str] = &[
+        "mime.types",
+        "fastcgi_params",
+        "fastcgi.conf",
+        "scgi_params",
+        "proxy_params",
+        "koi-utf",
+        "koi-win",
+        "win-utf",
+    ];
+    let name = pattern.strip_prefix("/etc/nginx/").unwrap_or(pattern);
+    SHIPPED.contains(&name)
 }
 
 /// Shell-style `*` and `?` matching, as nginx's `glob()` does for one path component.

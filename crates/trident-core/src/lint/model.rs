@@ -134,6 +134,11 @@ impl<'a> Replica<'a> {
 pub fn address(raw: &str) -> String {
     let raw = raw.trim();
     if let Some(path) = raw.strip_prefix("unix:") {
+        // `unix:///tmp/x.sock` is `/tmp/x.sock`: the kernel reads repeated slashes as one.
+        let path = match path.trim_start_matches('/') {
+            rest if path.starts_with('/') => format!("/{rest}"),
+            _ => path.to_string(),
+        };
         return format!("unix:{path}");
     }
     if raw.starts_with('/') || raw.starts_with('@') || raw.starts_with('.') {

@@ -229,7 +229,10 @@ fn main_rules(model: &Model<'_>, root: usize, main: &[(usize, &Directive<'_>)], 
             .copied()
             .filter(|t| !inside.iter().any(|(_, d)| d.name() == *t))
             .collect();
-        if !missing.is_empty() {
+        // `user` is read only by a master started as root, which creates /var/lib/nginx's
+        // directories itself: the defaults then work.
+        let as_root = main.iter().any(|(_, d)| d.name() == "user");
+        if !missing.is_empty() && !as_root {
             out.add(RuleId::NginxTempPaths, *f, http.name.at, format!("{} left at /var/lib/nginx", missing.join(", ")), "set each under the deployment's run directory (e.g. client_body_temp_path /srv/webapp/run/nginx-client_body;)");
         }
         header_buffers(model, *f, http, &inside, out);

@@ -80,7 +80,12 @@ pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
         let name = signal.map_or("TERM", |e| e.value.as_ref());
         let name = name.trim().trim_start_matches("SIG").to_ascii_uppercase();
         let die_on_term = r.last(&["die-on-term"]).is_some_and(|o| truthy(&o.value));
-        if (name == "TERM" || name == "15") && !die_on_term {
+        // A master hook that maps TERM to a graceful stop (uWSGI's documented
+        // `unix_signal:15 gracefully_kill_them_all`) makes TERM a clean stop too.
+        let term_hooked = r
+            .all(&["hook-master-start"])
+            .any(|o| o.value.contains("unix_signal:15") && o.value.contains("kill_them_all"));
+        if (name == "TERM" || name == "15") && !die_on_term && !term_hooked {
             let at = signal.map_or(p.section.headers[0], |e| e.value_at);
             out.add(
                 RuleId::SupervisordStopSignal,

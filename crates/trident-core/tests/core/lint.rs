@@ -489,3 +489,64 @@ fn the_seed_imports_to_a_spec_that_generates() {
         format!("{}\n{notes}", toml::to_string(&im.spec).unwrap())
     );
 }
+
+/// The corpus (`fixtures/lint/corpus`, sources named in its README): every file parses, and
+/// the findings and the import are golden, as reviewed.
+#[test]
+fn the_corpus_parses_and_its_findings_are_as_reviewed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint/corpus");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 3, "{dirs:?}");
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let texts: Vec<(String, String)> = files
+            .iter()
+            .map(|p| {
+                (
+                    format!("{name}/{}", p.file_name().unwrap().to_string_lossy()),
+                    std::fs::read_to_string(p).unwrap(),
+                )
+            })
+            .collect();
+        let found = lint_texts(&texts, &Facts::default());
+        for f in &found {
+            assert!(
+                !matches!(
+                    f.rule,
+                    "input/unreadable"
+                        | "input/unknown-kind"
+                        | "nginx/syntax"
+                        | "supervisord/syntax"
+                        | "uwsgi/no-section"
+                ),
+                "{name}: {f:#?}"
+            );
+        }
+        let mut sources: Vec<Source> = texts
+            .iter()
+            .map(|(p, t)| Source::from_text(p.clone(), t.clone()))
+            .collect();
+        let includes = lint::resolve_by_name(&mut sources);
+        let im = import(&sources, &includes, &Facts::default());
+        let notes: String = im
+            .notes
+            .iter()
+            .filter(|n| n.kind != NoteKind::Defaulted)
+            .map(|n| format!("{:?} {}:{} {}\n", n.kind, n.file, n.line, n.message))
+            .collect();
+        insta::assert_snapshot!(
+            format!("corpus_{name}"),
+            format!("{}\n{notes}", report(&found))
+        );
+    }
+}
