@@ -195,6 +195,13 @@ fn each_refusal_lint_claims_is_the_real_programs() {
             "unexpected \"{\"",
         ),
         (
+            "nginx/unknown-upstream",
+            "nginx.conf",
+            "uwsgi_pass triple;",
+            "uwsgi_pass tripel;",
+            "no port in upstream \"tripel\"",
+        ),
+        (
             "uwsgi/unknown-option",
             "webapp.ini",
             "threads = 2",

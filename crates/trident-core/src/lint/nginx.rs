@@ -190,7 +190,13 @@ fn arguments(d: &Directive<'_>, f: usize, out: &mut Out<'_>) {
 }
 
 fn main_rules(model: &Model<'_>, root: usize, main: &[(usize, &Directive<'_>)], out: &mut Out<'_>) {
-    if !main.iter().any(|(_, d)| d.name() == "events") {
+    // `event {` is one defect: the unknown directive's finding names it (did you mean).
+    let events_misspelled = main.iter().any(|(_, d)| {
+        d.block.is_some()
+            && !nginx_knows(d.name())
+            && did_you_mean(d.name(), std::iter::once("events")).is_some()
+    });
+    if !events_misspelled && !main.iter().any(|(_, d)| d.name() == "events") {
         out.add(
             RuleId::NginxNoEvents,
             root,
@@ -351,6 +357,7 @@ impl Ctx<'_, '_, '_> {
     }
 
     fn uwsgi_pass(&mut self, f: usize, d: &Directive<'_>, headers_off: bool) {
+        self.upstream_named(f, d);
         if self.blind {
             return;
         }
@@ -377,6 +384,46 @@ impl Ctx<'_, '_, '_> {
                 format!("add {}", fixes.join(" ")),
             );
         }
+    }
+}
+
+impl Ctx<'_, '_, '_> {
+    /// `uwsgi_pass NAME` where no upstream is NAME and NAME is no `host:port` or socket.
+    fn upstream_named(&mut self, f: usize, d: &Directive<'_>) {
+        let Some(target) = d.arg(0) else { return };
+        let bare = target.trim_start_matches("uwsgi://");
+        if bare.contains(':') || bare.starts_with('/') || bare.contains('$') {
+            return;
+        }
+        let mut names: Vec<String> = Vec::new();
+        for i in self.model.kind_indices(super::Kind::Nginx) {
+            if let Some(conf) = self.model.nginx(i) {
+                conf.conf.visit(&mut |_, u| {
+                    if u.name() == "upstream" {
+                        if let Some(n) = u.arg(0) {
+                            names.push(n.to_string());
+                        }
+                    }
+                });
+            }
+        }
+        if names.iter().any(|n| n == bare) {
+            return;
+        }
+        let hint = match did_you_mean(bare, names.iter().map(String::as_str)) {
+            Some(n) => format!("did you mean `{n}`?"),
+            None if names.is_empty() => {
+                "define upstream NAME { server ...; } in the http block, or pass HOST:PORT".into()
+            }
+            None => format!("the upstream blocks are: {}", names.join(", ")),
+        };
+        self.out.add(
+            RuleId::NginxUnknownUpstream,
+            f,
+            d.args[0].at,
+            format!("uwsgi_pass {target}: no upstream is named {bare}, and it has no port"),
+            hint,
+        );
     }
 }
 

@@ -63,6 +63,9 @@ rules! {
     NginxArguments = "nginx/arguments", Error,
         "a directive with more or fewer arguments than nginx takes",
         "nginx -t: `[emerg] invalid number of arguments in \"server_tokens\" directive`; nginx does not start (a missing `;` joins two lines into one directive)";
+    NginxUnknownUpstream = "nginx/unknown-upstream", Error,
+        "`uwsgi_pass` names neither an upstream block nor an address with a port",
+        "nginx -t: `[emerg] no port in upstream \"tripel\"`; nginx does not start";
     NginxNoEvents = "nginx/no-events", Error,
         "the main file has no `events` block",
         "nginx -t: `[emerg] no \"events\" section in configuration`; nginx does not start";

@@ -64,57 +64,44 @@ pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
     // A file a server refuses, or a program whose environment it refuses, leaves the
     // picture incomplete: its own finding names the defect, and no comparison is made.
     let complete = model.complete();
-    if complete && !sockets.is_empty() {
-        for (addr, f, at) in &servers {
-            if !sockets.iter().any(|(s, _, _)| reaches(addr, s)) {
-                let known: Vec<&str> = sockets.iter().map(|(s, _, _)| s.as_str()).collect();
-                out.add(
-                    RuleId::StackUpstreamNotReplica,
-                    *f,
-                    *at,
-                    format!(
-                        "upstream server {addr} is no replica's socket (the replicas bind {})",
-                        known.join(", ")
-                    ),
-                    "list exactly the replicas' sockets in the upstream block",
-                );
-            }
-        }
-    }
-    if complete && !model.kind_indices(Kind::Nginx).is_empty() {
-        for (addr, i, _) in &sockets {
-            if !servers.iter().any(|(s, _, _)| reaches(s, addr)) {
-                let p = replicas[*i].program;
-                out.add(
-                    RuleId::StackReplicaNotInUpstream,
-                    p.file,
-                    p.section.headers[0],
-                    format!(
-                        "[program:{}] binds {addr}, which no upstream server names",
-                        p.name
-                    ),
-                    format!("add server {addr}; to the upstream block, or remove the program"),
-                );
-            }
-        }
-    }
-    for (k, (a, i, _)) in sockets.iter().enumerate() {
+    let mut shared = false;
+    let mut same_socket: Vec<(usize, crate::syntax::Pos, Vec<&str>, &str, String)> = Vec::new();
+    for (k, (a, i, o)) in sockets.iter().enumerate() {
         let host = host_of(model, replicas[*i].program.file);
         if let Some((_, first, _)) = sockets[..k].iter().find(|(b, j, _)| {
             j != i && collide(a, b) && host_of(model, replicas[*j].program.file) == host
         }) {
+            shared = true;
             let (p, q) = (replicas[*i].program, replicas[*first].program);
-            out.add(
-                RuleId::StackSharedSocket,
-                p.file,
-                p.section.headers[0],
-                format!(
-                    "[program:{}] binds {a}, as [program:{}] does",
-                    p.name, q.name
-                ),
-                "give every replica its own port or socket (S_PORT in each program's environment)",
-            );
+            let (f, at) = socket_at(&replicas[*i], o);
+            // One line that gives several programs one socket is one finding.
+            match same_socket
+                .iter_mut()
+                .find(|(g, t, ..)| *g == f && *t == at)
+            {
+                Some((.., names, _, _)) => names.push(p.name),
+                None => same_socket.push((f, at, vec![p.name], q.name, a.clone())),
+            }
         }
+    }
+    for (f, at, names, first, a) in same_socket {
+        let programs: Vec<String> = names.iter().map(|n| format!("[program:{n}]")).collect();
+        let verb = if names.len() == 1 { "binds" } else { "bind" };
+        out.add(
+            RuleId::StackSharedSocket,
+            f,
+            at,
+            format!(
+                "{} {verb} {a}, as [program:{first}] does",
+                programs.join(", ")
+            ),
+            "give every replica its own port or socket (S_PORT in each program's environment)",
+        );
+    }
+    // Two replicas on one socket leave one upstream server without its replica: the shared
+    // socket is the defect, reported above; compare once it is fixed.
+    if complete && !shared && !sockets.is_empty() && !model.kind_indices(Kind::Nginx).is_empty() {
+        upstream_against_replicas(model, &replicas, &sockets, &servers, out);
     }
     for (addr, f, at) in &listens {
         let host = host_of(model, *f);
@@ -167,4 +154,128 @@ pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
             }
         }
     }
+}
+
+/// Where a replica's socket is set: its program's environment when the ini reads a
+/// variable, else the ini's line, else the program's header.
+fn socket_at(
+    r: &super::model::Replica<'_>,
+    o: &super::model::Opt<'_>,
+) -> (usize, crate::syntax::Pos) {
+    let p = r.program;
+    match (o.entry, r.ini) {
+        (Some(e), _) if e.value.contains("$(") => (
+            p.file,
+            p.section
+                .get("environment")
+                .map_or(p.section.headers[0], |e| e.value_at),
+        ),
+        (Some(e), Some(ini)) => (ini, e.value_at),
+        _ => (p.file, p.section.headers[0]),
+    }
+}
+
+/// The port of a `host:port` address.
+fn port_of(addr: &str) -> Option<u32> {
+    addr.rsplit_once(':')?.1.parse().ok()
+}
+
+/// Whether ports count up by one.
+fn consecutive(ports: &[Option<u32>]) -> bool {
+    ports
+        .windows(2)
+        .all(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if b == a + 1))
+}
+
+/// Upstream servers that are no replica's socket, and replicas no server names. One of each
+/// is one typo: it is reported once, where the odd value is (the side whose ports stop
+/// counting up by one), naming both.
+fn upstream_against_replicas(
+    model: &Model<'_>,
+    replicas: &[super::model::Replica<'_>],
+    sockets: &[(String, usize, &super::model::Opt<'_>)],
+    servers: &[(String, usize, crate::syntax::Pos)],
+    out: &mut Out<'_>,
+) {
+    let stray: Vec<&(String, usize, crate::syntax::Pos)> = servers
+        .iter()
+        .filter(|(addr, _, _)| !sockets.iter().any(|(s, _, _)| reaches(addr, s)))
+        .collect();
+    let missing: Vec<&(String, usize, &super::model::Opt<'_>)> = sockets
+        .iter()
+        .filter(|(addr, _, _)| !servers.iter().any(|(s, _, _)| reaches(s, addr)))
+        .collect();
+    let socket_at = |i: usize, o: &super::model::Opt<'_>| socket_at(&replicas[i], o);
+    if let ([(up, uf, uat)], [(addr, i, o)]) = (&stray[..], &missing[..]) {
+        let server_ports: Vec<Option<u32>> = servers.iter().map(|(a, _, _)| port_of(a)).collect();
+        let socket_ports: Vec<Option<u32>> = sockets.iter().map(|(a, _, _)| port_of(a)).collect();
+        let name = replicas[*i].program.name;
+        let in_nginx = consecutive(&socket_ports) && !consecutive(&server_ports);
+        let in_replica = consecutive(&server_ports) && !consecutive(&socket_ports);
+        if in_nginx || !in_replica {
+            out.add(
+                RuleId::StackUpstreamNotReplica,
+                *uf,
+                *uat,
+                format!("upstream server {up} is no replica's socket, and [program:{name}] binds {addr}, which no upstream server names"),
+                format!("write server {addr}; here (or bind [program:{name}] to {up})"),
+            );
+        }
+        if in_replica {
+            let (f, at) = socket_at(*i, o);
+            out.add(
+                RuleId::StackReplicaNotInUpstream,
+                f,
+                at,
+                format!("[program:{name}] binds {addr}, which no upstream server names, and upstream server {up} is no replica's socket"),
+                format!("bind [program:{name}] to {up}, as the upstream block says (or change the server there)"),
+            );
+        }
+        return;
+    }
+    let known: Vec<&str> = sockets.iter().map(|(s, _, _)| s.as_str()).collect();
+    for (addr, f, at) in &stray {
+        out.add(
+            RuleId::StackUpstreamNotReplica,
+            *f,
+            *at,
+            format!(
+                "upstream server {addr} is no replica's socket (the replicas bind {})",
+                known.join(", ")
+            ),
+            "list exactly the replicas' sockets in the upstream block",
+        );
+    }
+    // A replica the upstream leaves out: the fix goes in the upstream block.
+    let block = upstream_block(model, servers);
+    for (addr, i, o) in &missing {
+        let p = replicas[*i].program;
+        let (f, at) = block.unwrap_or_else(|| socket_at(*i, o));
+        out.add(
+            RuleId::StackReplicaNotInUpstream,
+            f,
+            at,
+            format!(
+                "[program:{}] binds {addr}, which no upstream server names",
+                p.name
+            ),
+            format!("add server {addr}; to the upstream block, or remove the program"),
+        );
+    }
+}
+
+/// The `upstream` block holding the first of `servers`, when it is one.
+fn upstream_block(
+    model: &Model<'_>,
+    servers: &[(String, usize, crate::syntax::Pos)],
+) -> Option<(usize, crate::syntax::Pos)> {
+    let (_, f, at) = servers.first()?;
+    let conf = model.nginx(*f)?;
+    let mut found = None;
+    conf.conf.visit(&mut |_, d| {
+        if d.name() == "upstream" && d.children().iter().any(|c| c.name.at == *at) {
+            found = Some((*f, d.name.at));
+        }
+    });
+    found
 }

@@ -23,6 +23,32 @@ pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
     let main = section("supervisord")
         .map(|(f, _)| f)
         .unwrap_or_else(|| model.programs.first().map_or(first, |p| p.file));
+    // A required section spelled wrong: its finding goes on that header, once.
+    const REQUIRED: &[&str] = &[
+        "supervisord",
+        "supervisorctl",
+        "unix_http_server",
+        "rpcinterface:supervisor",
+    ];
+    let near = |want: &str| -> Option<(usize, Pos, &str)> {
+        files.iter().find_map(|&f| {
+            let conf = model.supervisord(f)?;
+            conf.ini.sections.iter().find_map(|s| {
+                let close = s.name != want
+                    && !REQUIRED.contains(&s.name)
+                    && (did_you_mean(s.name, std::iter::once(want)).is_some()
+                        || (want.starts_with("rpcinterface:")
+                            && s.name.starts_with("rpcinterface:")));
+                close.then(|| (f, s.headers[0], s.name))
+            })
+        })
+    };
+    let at_or_start = |want: &str, what: &str| -> (usize, Pos, String) {
+        match near(want) {
+            Some((f, at, name)) => (f, at, format!("no [{want}] section: [{name}] is not it")),
+            None => (main, START, what.to_string()),
+        }
+    };
     for &f in &files {
         let Some(conf) = model.supervisord(f) else {
             continue;
@@ -31,6 +57,13 @@ pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
             out.add(RuleId::SupervisordSyntax, f, e.at, e.message.clone(), "fix the line as the message says; supervisord reads the file with Python's configparser");
         }
         for s in &conf.ini.sections {
+            // A near miss of a missing required section is that section's finding.
+            let missing_near = REQUIRED.iter().any(|want| {
+                section(want).is_none() && near(want).is_some_and(|(_, _, n)| n == s.name)
+            });
+            if missing_near {
+                continue;
+            }
             unknown_keys(s, f, out);
             for e in &s.entries {
                 percent(e, f, out);
@@ -38,24 +71,34 @@ pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
         }
     }
     if section("supervisord").is_none() {
-        out.add(RuleId::SupervisordNoSupervisord, main, START, "no [supervisord] section", "add [supervisord] with logfile, pidfile and childlogdir under the deployment's directory");
+        let (f, at, msg) = at_or_start("supervisord", "no [supervisord] section");
+        out.add(RuleId::SupervisordNoSupervisord, f, at, msg, "add [supervisord] with logfile, pidfile and childlogdir under the deployment's directory");
     } else if let Some((f, s)) = section("supervisord") {
         default_paths(model, f, s, out);
     }
     if section("supervisorctl").is_none() {
+        let (f, at, msg) = at_or_start("supervisorctl", "no [supervisorctl] section");
         out.add(
             RuleId::SupervisordNoSupervisorctl,
-            main,
-            START,
-            "no [supervisorctl] section",
+            f,
+            at,
+            msg,
             "add [supervisorctl] with serverurl = unix://PATH/supervisor.sock",
         );
     }
     if section("unix_http_server").is_none() && section("inet_http_server").is_none() {
-        out.add(RuleId::SupervisordNoServer, main, START, "no [unix_http_server]: supervisorctl has nothing to talk to", "add [unix_http_server] with file = PATH/supervisor.sock and chmod = 0700, and the same path in [supervisorctl] serverurl");
+        let (f, at, msg) = at_or_start(
+            "unix_http_server",
+            "no [unix_http_server]: supervisorctl has nothing to talk to",
+        );
+        out.add(RuleId::SupervisordNoServer, f, at, msg, "add [unix_http_server] with file = PATH/supervisor.sock and chmod = 0700, and the same path in [supervisorctl] serverurl");
     }
     if section("rpcinterface:supervisor").is_none() {
-        out.add(RuleId::SupervisordNoRpc, main, START, "no [rpcinterface:supervisor] section", "add [rpcinterface:supervisor] with supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface");
+        let (f, at, msg) = at_or_start(
+            "rpcinterface:supervisor",
+            "no [rpcinterface:supervisor] section",
+        );
+        out.add(RuleId::SupervisordNoRpc, f, at, msg, "add [rpcinterface:supervisor] with supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface");
     }
     let replicas = model.replicas();
     for p in &model.programs {

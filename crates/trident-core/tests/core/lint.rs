@@ -201,6 +201,11 @@ const CASES: &[Case] = &[
     case("input/unknown-kind", "shop/notes.txt", "", "deploy notes\n", 1),
     case("nginx/syntax", N, "worker_connections 512;", "worker_connections 512", 7),
     case("nginx/unknown-directive", N, "sendfile on;", "sendfiles on;", 16),
+    case("nginx/unknown-upstream", N, "uwsgi_pass shop;", "uwsgi_pass shp;", 41),
+    // A misspelled block or section is one finding, on its line.
+    case("nginx/unknown-directive", N, "events {", "event {", 5),
+    case("supervisord/no-rpcinterface", S, "[rpcinterface:supervisor]", "[rpcinterface:supervisr]", 12),
+    case("supervisord/no-supervisorctl", S, "[supervisorctl]", "[supervisorct]", 15),
     case("nginx/arguments", N, "    sendfile on;", "    sendfile on", 16),
     case("nginx/no-events", N, "events {\n    worker_connections 512;\n}\n", "", 1),
     case("nginx/include-missing", N, "include /etc/nginx/uwsgi_params;", "include uwsgi_param;", 36),
@@ -235,8 +240,11 @@ const CASES: &[Case] = &[
     case("supervisord/unknown-key", S, "stdout_logfile=/srv/shop/log/web0.log", "stdout_log=/srv/shop/log/web0.log", 23),
     case("supervisord/stopsignal", S, "environment=S_PORT=\"9000\",WORKERS=\"4\"\nstopsignal=QUIT\n", "environment=S_PORT=\"9000\",WORKERS=\"4\"\n", 18),
     case("stack/upstream-not-replica", N, "        server 127.0.0.1:9001;\n", "        server 127.0.0.1:9001;\n        server 127.0.0.1:9002;\n", 24),
-    found_in(case("stack/replica-not-in-upstream", N, "        server 127.0.0.1:9001;\n", "", 26), S),
-    case("stack/shared-socket", S, "[program:nginx]", "[program:web2]\ncommand=/usr/bin/uwsgi --ini /srv/shop/etc/uwsgi.ini\ndirectory=/srv/shop/app\nenvironment=S_PORT=\"9001\",WORKERS=\"4\"\nstopsignal=QUIT\nstdout_logfile=/srv/shop/log/web2.log\nredirect_stderr=true\n\n[program:nginx]", 34),
+    case("stack/replica-not-in-upstream", N, "        server 127.0.0.1:9001;\n", "", 20),
+    // One port mistyped: one finding, on the side whose ports stop counting up.
+    case("stack/upstream-not-replica", N, "server 127.0.0.1:9001;", "server 127.0.0.1:9011;", 23),
+    case("stack/replica-not-in-upstream", S, "S_PORT=\"9001\"", "S_PORT=\"9011\"", 29),
+    case("stack/shared-socket", S, "[program:nginx]", "[program:web2]\ncommand=/usr/bin/uwsgi --ini /srv/shop/etc/uwsgi.ini\ndirectory=/srv/shop/app\nenvironment=S_PORT=\"9001\",WORKERS=\"4\"\nstopsignal=QUIT\nstdout_logfile=/srv/shop/log/web2.log\nredirect_stderr=true\n\n[program:nginx]", 37),
     case("stack/listen-on-replica", N, "listen 127.0.0.1:8000;", "listen 127.0.0.1:9001;", 27),
     case("stack/shared-pidfile", U, "harakiri = 60", "pidfile = /srv/shop/run/uwsgi.pid", 15),
 ];
