@@ -64,7 +64,7 @@ Examples:
 Exit status:
   0  the spec was written (the report names what could not be mapped)
   1  the spec was written but needs an edit before generate takes it (each problem named)
-  2  usage error, an input that cannot be read, or no stack in the files";
+  2  usage error, or no supervisord, uWSGI or nginx file among the inputs";
 
 /// Trident: one deployment spec in, matching supervisord.conf, webapp.ini (uWSGI) and
 /// nginx.conf out.

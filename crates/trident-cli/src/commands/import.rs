@@ -30,14 +30,6 @@ pub fn run(
     prefix: Option<&Path>,
 ) -> Result<ExitCode, Error> {
     let loaded = files::load(paths, prefix)?;
-    if let Some(bad) = loaded.sources.iter().find(|s| s.text.is_err()) {
-        let e = bad.text.as_ref().err().map(|e| e.message.clone());
-        return Err(Error::Usage(format!(
-            "{}: {} (trident lint names every such file)",
-            bad.path,
-            e.unwrap_or_default()
-        )));
-    }
     if !loaded
         .sources
         .iter()

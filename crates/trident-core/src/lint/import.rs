@@ -1798,6 +1798,14 @@ impl<'m> Importer<'_, 'm> {
     fn sweep(&mut self) {
         let model = self.model;
         for (i, s) in model.sources.iter().enumerate() {
+            if let Err(e) = &s.text {
+                self.unmapped(
+                    i,
+                    e.at,
+                    format!("{}: {}; nothing of it is in the spec", s.path, e.message),
+                );
+                continue;
+            }
             match s.kind {
                 Some(Kind::Supervisord) => {
                     let Some(conf) = model.supervisord(i) else {
