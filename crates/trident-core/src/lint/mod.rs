@@ -314,10 +314,12 @@ pub fn lint(sources: &[Source], includes: &[Include], facts: &Facts) -> Vec<Find
     }
     let parsed = model::parse_all(sources);
     let model = model::Model::read(sources, &parsed, includes, facts);
-    supervisord::check(&model, facts, &mut out);
-    uwsgi::check(&model, &mut out);
-    nginx::check(&model, &mut out);
-    stack::check(&model, &mut out);
+    // Read once: every rule looks at the replicas.
+    let replicas = model.replicas();
+    supervisord::check(&model, &replicas, facts, &mut out);
+    uwsgi::check(&model, &replicas, &mut out);
+    nginx::check(&model, &replicas, &mut out);
+    stack::check(&model, &replicas, &mut out);
     let order: BTreeMap<&str, usize> = sources
         .iter()
         .enumerate()

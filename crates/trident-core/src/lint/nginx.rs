@@ -3,7 +3,7 @@
 //! that fit uWSGI, balancing that routes around a blocked replica).
 
 use super::known::{did_you_mean, nginx, nginx_knows};
-use super::model::Model;
+use super::model::{Model, Replica};
 use super::{Out, Resolved, RuleId, START};
 use crate::syntax::nginx::Directive;
 
@@ -43,7 +43,7 @@ const SPOOFABLE: &[(&str, &str)] = &[
     ("HTTP_PROXY", "uwsgi_param HTTP_PROXY \"\";"),
 ];
 
-pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
+pub(super) fn check(model: &Model<'_>, replicas: &[Replica<'_>], out: &mut Out<'_>) {
     for f in model.kind_indices(super::Kind::Nginx) {
         let Some(conf) = model.nginx(f) else { continue };
         if let Some(e) = &conf.conf.error {
@@ -89,7 +89,7 @@ pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
             .iter()
             .any(|(_, d)| matches!(d.name(), "http" | "events"));
         if is_main {
-            main_rules(model, root, &main, out);
+            main_rules(model, replicas, root, &main, out);
         }
         let mut ctx = Ctx {
             model,
@@ -189,7 +189,13 @@ fn arguments(d: &Directive<'_>, f: usize, out: &mut Out<'_>) {
     );
 }
 
-fn main_rules(model: &Model<'_>, root: usize, main: &[(usize, &Directive<'_>)], out: &mut Out<'_>) {
+fn main_rules(
+    model: &Model<'_>,
+    replicas: &[Replica<'_>],
+    root: usize,
+    main: &[(usize, &Directive<'_>)],
+    out: &mut Out<'_>,
+) {
     // `event {` is one defect: the unknown directive's finding names it (did you mean).
     let events_misspelled = main.iter().any(|(_, d)| {
         d.block.is_some()
@@ -241,7 +247,7 @@ fn main_rules(model: &Model<'_>, root: usize, main: &[(usize, &Directive<'_>)], 
         if !missing.is_empty() && !as_root {
             out.add(RuleId::NginxTempPaths, *f, http.name.at, format!("{} left at /var/lib/nginx", missing.join(", ")), "set each under the deployment's run directory (e.g. client_body_temp_path /srv/webapp/run/nginx-client_body;)");
         }
-        header_buffers(model, *f, http, &inside, out);
+        header_buffers(model, replicas, *f, http, &inside, out);
     }
 }
 
@@ -249,12 +255,12 @@ fn main_rules(model: &Model<'_>, root: usize, main: &[(usize, &Directive<'_>)], 
 /// uWSGI `buffer-size` of the replicas (uWSGI's default is 4096).
 fn header_buffers(
     model: &Model<'_>,
+    replicas: &[Replica<'_>],
     f: usize,
     http: &Directive<'_>,
     inside: &[(usize, &Directive<'_>)],
     out: &mut Out<'_>,
 ) {
-    let replicas = model.replicas();
     let sizes: Vec<u64> = replicas
         .iter()
         // An ini without [uwsgi] is its own finding; what it would set is unknown.

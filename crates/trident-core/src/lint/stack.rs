@@ -1,9 +1,9 @@
 //! Rules across the files: nginx's upstream servers against the replicas' sockets, ports and
 //! pid files shared, uwsgi sockets beyond loopback with no firewall.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::model::{address, reaches, Model};
+use super::model::{address, reaches, Model, Replica};
 use super::{Kind, Out, RuleId};
 
 /// The host a source describes: its input directory (a multi-host bundle has one per host).
@@ -22,8 +22,7 @@ fn collide(a: &str, b: &str) -> bool {
     reaches(a, b) || reaches(b, a)
 }
 
-pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
-    let replicas = model.replicas();
+pub(super) fn check(model: &Model<'_>, replicas: &[Replica<'_>], out: &mut Out<'_>) {
     // (address, program index in `replicas`), sockets with an unset variable left out.
     let mut sockets = Vec::new();
     for (i, r) in replicas.iter().enumerate() {
@@ -66,13 +65,36 @@ pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
     let complete = model.complete();
     let mut shared = false;
     let mut same_socket: Vec<(usize, crate::syntax::Pos, Vec<&str>, &str, String)> = Vec::new();
-    for (k, (a, i, o)) in sockets.iter().enumerate() {
+    // The first program on each (host, address) and each (host, TCP port): a socket collides
+    // with an earlier one at the same address, or at its port when either is `*:PORT`.
+    // Hashed, so a thousand replicas cost a thousand lookups, not half a million comparisons.
+    let mut by_addr: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut by_port: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut wild_port: HashMap<(&str, &str), usize> = HashMap::new();
+    for (a, i, o) in &sockets {
         let host = host_of(model, replicas[*i].program.file);
-        if let Some((_, first, _)) = sockets[..k].iter().find(|(b, j, _)| {
-            j != i && collide(a, b) && host_of(model, replicas[*j].program.file) == host
-        }) {
+        let tcp_port = (!a.starts_with("unix:"))
+            .then(|| a.rsplit_once(':').map(|(_, p)| p))
+            .flatten();
+        let wild = a.starts_with("*:");
+        let earlier = match (wild, tcp_port) {
+            (true, Some(p)) => by_port.get(&(host, p)).copied(),
+            (false, Some(p)) => by_addr
+                .get(&(host, a.as_str()))
+                .or_else(|| wild_port.get(&(host, p)))
+                .copied(),
+            _ => by_addr.get(&(host, a.as_str())).copied(),
+        };
+        by_addr.entry((host, a.as_str())).or_insert(*i);
+        if let Some(p) = tcp_port {
+            by_port.entry((host, p)).or_insert(*i);
+            if wild {
+                wild_port.entry((host, p)).or_insert(*i);
+            }
+        }
+        if let Some(first) = earlier.filter(|j| j != i) {
             shared = true;
-            let (p, q) = (replicas[*i].program, replicas[*first].program);
+            let (p, q) = (replicas[*i].program, replicas[first].program);
             let (f, at) = socket_at(&replicas[*i], o);
             // One line that gives several programs one socket is one finding.
             match same_socket
@@ -101,7 +123,7 @@ pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
     // Two replicas on one socket leave one upstream server without its replica: the shared
     // socket is the defect, reported above; compare once it is fixed.
     if complete && !shared && !sockets.is_empty() && !model.kind_indices(Kind::Nginx).is_empty() {
-        upstream_against_replicas(model, &replicas, &sockets, &servers, out);
+        upstream_against_replicas(model, replicas, &sockets, &servers, out);
     }
     for (addr, f, at) in &listens {
         let host = host_of(model, *f);
@@ -197,13 +219,33 @@ fn upstream_against_replicas(
     servers: &[(String, usize, crate::syntax::Pos)],
     out: &mut Out<'_>,
 ) {
+    // `reaches` through hash sets: exact addresses, and the ports of `*:PORT` sockets and of
+    // every TCP server.
+    let tcp_port = |a: &str| -> Option<String> {
+        (!a.starts_with("unix:"))
+            .then(|| a.rsplit_once(':').map(|(_, p)| p.to_string()))
+            .flatten()
+    };
+    let bound: HashSet<&str> = sockets.iter().map(|(s, _, _)| s.as_str()).collect();
+    let wild: HashSet<&str> = sockets
+        .iter()
+        .filter_map(|(s, _, _)| s.strip_prefix("*:"))
+        .collect();
+    let named: HashSet<&str> = servers.iter().map(|(s, _, _)| s.as_str()).collect();
+    let named_ports: HashSet<String> = servers.iter().filter_map(|(s, _, _)| tcp_port(s)).collect();
     let stray: Vec<&(String, usize, crate::syntax::Pos)> = servers
         .iter()
-        .filter(|(addr, _, _)| !sockets.iter().any(|(s, _, _)| reaches(addr, s)))
+        .filter(|(addr, _, _)| {
+            !(bound.contains(addr.as_str())
+                || tcp_port(addr).is_some_and(|p| wild.contains(p.as_str())))
+        })
         .collect();
     let missing: Vec<&(String, usize, &super::model::Opt<'_>)> = sockets
         .iter()
-        .filter(|(addr, _, _)| !servers.iter().any(|(s, _, _)| reaches(s, addr)))
+        .filter(|(addr, _, _)| match addr.strip_prefix("*:") {
+            Some(p) => !named_ports.contains(p),
+            None => !named.contains(addr.as_str()),
+        })
         .collect();
     let socket_at = |i: usize, o: &super::model::Opt<'_>| socket_at(&replicas[i], o);
     if let ([(up, uf, uat)], [(addr, i, o)]) = (&stray[..], &missing[..]) {

@@ -1,7 +1,7 @@
 //! supervisord's rules: what supervisor 4.2.5 refuses, ignores or puts somewhere odd.
 
 use super::known::{did_you_mean, supervisor_keys};
-use super::model::{Model, Program};
+use super::model::{Model, Program, Replica};
 use super::{Facts, Out, PathState, RuleId, START};
 use crate::syntax::ini::{Entry, Section};
 use crate::syntax::Pos;
@@ -9,7 +9,7 @@ use crate::syntax::Pos;
 /// Where a bare command may be found in a non-root login PATH (Debian's).
 const USER_PATH: &[&str] = &["/usr/local/bin", "/usr/bin", "/bin"];
 
-pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
+pub(super) fn check(model: &Model<'_>, replicas: &[Replica<'_>], facts: &Facts, out: &mut Out<'_>) {
     let files = model.kind_indices(super::Kind::Supervisord);
     let Some(&first) = files.first() else { return };
     let section = |name: &str| {
@@ -100,7 +100,6 @@ pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
         );
         out.add(RuleId::SupervisordNoRpc, f, at, msg, "add [rpcinterface:supervisor] with supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface");
     }
-    let replicas = model.replicas();
     for p in &model.programs {
         if let Err(e) = &p.env {
             let at = p
@@ -117,7 +116,7 @@ pub(super) fn check(model: &Model<'_>, facts: &Facts, out: &mut Out<'_>) {
     }
     missing_dirs(model, None, facts, out);
     let mut quit_with_die: Vec<(usize, crate::syntax::Pos, Vec<&str>)> = Vec::new();
-    for r in &replicas {
+    for r in replicas {
         let p = r.program;
         let signal = p.section.get("stopsignal");
         let name = signal.map_or("TERM", |e| e.value.as_ref());

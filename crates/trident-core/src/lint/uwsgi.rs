@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::known::{contains, did_you_mean, uwsgi};
-use super::model::{Model, Runs};
+use super::model::{Model, Replica, Runs};
 use super::supervisord::truthy;
 use super::{Out, RuleId, START};
 use crate::syntax::ini::Section;
@@ -22,7 +22,7 @@ const APP_OPTIONS: &[&str] = &[
     "wsgi-env-behaviour",
 ];
 
-pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
+pub(super) fn check(model: &Model<'_>, replicas: &[Replica<'_>], out: &mut Out<'_>) {
     for f in model.kind_indices(super::Kind::Uwsgi) {
         let Some(ini) = model.uwsgi(f) else { continue };
         for e in &ini.ini.errors {
@@ -46,7 +46,7 @@ pub(super) fn check(model: &Model<'_>, out: &mut Out<'_>) {
         };
         file_rules(model, f, section, out);
     }
-    replica_rules(model, out);
+    replica_rules(replicas, out);
 }
 
 fn file_rules(model: &Model<'_>, f: usize, s: &Section<'_>, out: &mut Out<'_>) {
@@ -201,12 +201,11 @@ fn root(model: &Model<'_>, f: usize, s: &Section<'_>, out: &mut Out<'_>) {
 
 /// What the replicas read once `$(VAR)`s are expanded: one finding per entry, naming every
 /// program it holds for.
-fn replica_rules(model: &Model<'_>, out: &mut Out<'_>) {
+fn replica_rules(replicas: &[Replica<'_>], out: &mut Out<'_>) {
     type Key = (RuleId, usize, Pos);
     // Each entry's message and the programs it holds for.
     let mut found: BTreeMap<Key, (String, Vec<&str>)> = BTreeMap::new();
-    let replicas = model.replicas();
-    for r in &replicas {
+    for r in replicas {
         let Some(ini) = r.ini else { continue };
         let workers = r.last(&["workers", "processes"]);
         for o in &r.options {
