@@ -749,7 +749,7 @@ async fn a_zip_of_the_seed_files_picked_is_opened_and_checked() {
         .unwrap();
     let input = c.find(Locator::Id("check-pick")).await.unwrap();
     input.send_keys(zip.to_str().unwrap()).await.unwrap();
-    check_summary(&c, "3 file(s): 10 error(s), 11 warning(s)").await;
+    check_summary(&c, "3 file(s): 10 error(s), 15 warning(s)").await;
     let sections = c
         .execute(
             "return [...document.querySelectorAll('section.checked')].map(s => s.getAttribute('aria-label')).join(' ')",

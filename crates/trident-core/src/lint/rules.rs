@@ -158,6 +158,9 @@ rules! {
     SupervisordPercent = "supervisord/percent", Error,
         "a `%` that is not `%%` or `%(name)s`",
         "`Error: Format string ... is badly formatted: unsupported format character`, or in silence: `date +%s` put the whole expansion dictionary on the command line";
+    SupervisordEnvName = "supervisord/env-name", Warning,
+        "a `%(ENV_X)s` that holds only where supervisord is started with X set",
+        "`Error: Format string '%(ENV_HOME)s/app' for 'program:p0.directory' contains names ('ENV_HOME') which cannot be expanded`: systemd, cron and `env -i` start supervisord without HOME";
     SupervisordCommandPath = "supervisord/command-path", Error,
         "a command supervisord will not find in its own PATH",
         "`spawnerr: can't find command 'nginx'` then BACKOFF and FATAL: nginx lives in /usr/sbin, outside a non-root PATH";

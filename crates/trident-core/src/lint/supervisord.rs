@@ -67,6 +67,7 @@ pub(super) fn check(model: &Model<'_>, replicas: &[Replica<'_>], facts: &Facts, 
             unknown_keys(s, f, out);
             for e in &s.entries {
                 percent(e, f, out);
+                env_names(e, f, facts, out);
             }
         }
     }
@@ -225,6 +226,63 @@ fn unknown_keys(s: &Section<'_>, f: usize, out: &mut Out<'_>) {
 }
 
 /// A `%` that is neither `%%` nor `%(name)s`/`%(name)d`/`%(name)r`.
+/// `%(ENV_X)s` in a value: supervisord refuses the file where X is unset. Known unset on
+/// this host (`--this-host`): the refusal itself; otherwise a warning, once per value.
+fn env_names(e: &Entry<'_>, f: usize, facts: &Facts, out: &mut Out<'_>) {
+    let v = e.value.as_ref();
+    let mut names = Vec::new();
+    let mut rest = v;
+    while let Some(i) = rest.find("%(ENV_") {
+        let after = &rest[i + 6..];
+        let Some(end) = after.find(")s") else { break };
+        names.push(&after[..end]);
+        rest = &after[end..];
+    }
+    if names.is_empty() {
+        return;
+    }
+    let this_host = !facts.env.is_empty();
+    let unset: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !facts.env.contains_key(*n))
+        .collect();
+    let hint = if names.contains(&"HOME") {
+        "write the path itself, or %(here)s (the directory of this file): it needs no environment"
+            .to_string()
+    } else {
+        format!(
+            "write the value itself, or set {} in the unit or script that starts supervisord",
+            names.join(", ")
+        )
+    };
+    if this_host && !unset.is_empty() {
+        out.add(
+            RuleId::SupervisordSyntax,
+            f,
+            e.value_at,
+            format!(
+                "`{}` = {v}: {} is not set here, and supervisord refuses the file",
+                e.key,
+                unset.join(", ")
+            ),
+            hint,
+        );
+    } else if !this_host {
+        out.add(
+            RuleId::SupervisordEnvName,
+            f,
+            e.value_at,
+            format!(
+                "`{}` = {v} holds only where supervisord starts with {} set",
+                e.key,
+                names.join(", ")
+            ),
+            hint,
+        );
+    }
+}
+
 fn percent(e: &Entry<'_>, f: usize, out: &mut Out<'_>) {
     let v = e.value.as_ref();
     let bytes = v.as_bytes();
