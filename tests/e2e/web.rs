@@ -654,6 +654,14 @@ fn cli_of_imported_seed() -> Vec<String> {
         .collect()
 }
 
+/// The page with *Check my files* open.
+async fn open_check(c: &Client, server: &StaticServer) {
+    open(c, server, "").await;
+    c.execute("document.querySelector('#check summary').click()", vec![])
+        .await
+        .unwrap();
+}
+
 async fn check_summary(c: &Client, want: &str) {
     let script = format!(
         "const s = document.getElementById('check-summary'); return s && s.textContent === {} ? s.textContent : null;",
@@ -666,10 +674,7 @@ async fn check_summary(c: &Client, want: &str) {
 async fn checked_seed_files_show_their_findings_and_open_as_the_imported_spec() {
     let (driver, server) = (ChromeDriver::start(), serve());
     let c = connect(&driver).await;
-    open(&c, &server, "").await;
-    c.execute("document.querySelector('#check summary').click()", vec![])
-        .await
-        .unwrap();
+    open_check(&c, &server).await;
     for f in FILES {
         let text = std::fs::read_to_string(seed_file(f)).unwrap();
         c.execute(
@@ -743,10 +748,7 @@ async fn a_zip_of_the_seed_files_picked_is_opened_and_checked() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (driver, server) = (ChromeDriver::start(), serve());
     let c = connect(&driver).await;
-    open(&c, &server, "").await;
-    c.execute("document.querySelector('#check summary').click()", vec![])
-        .await
-        .unwrap();
+    open_check(&c, &server).await;
     let input = c.find(Locator::Id("check-pick")).await.unwrap();
     input.send_keys(zip.to_str().unwrap()).await.unwrap();
     check_summary(&c, "3 file(s): 10 error(s), 15 warning(s)").await;

@@ -16,8 +16,9 @@ use yew::prelude::*;
 
 use crate::state::Action;
 
-/// Most files the view holds (the worker opens zips and stops at its own limit).
-const MAX_FILES: usize = 64;
+/// Most files the view holds, the worker's own limit (a constant: no worker code comes
+/// with it).
+use crate::checker::MAX_FILES;
 
 /// The worker's loader, next to the page (Trunk's `data-loader-shim`).
 const WORKER: &str = "./check_loader.js";

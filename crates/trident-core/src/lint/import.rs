@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::model::{Model, Program, Replica, Runs};
-use super::{Facts, Include, Kind, Source};
+use super::{Facts, Include, Kind, Source, START};
 use crate::layout::{join, Layout};
 use crate::read::unpercent;
 use crate::syntax::ini::Section;
@@ -443,7 +443,7 @@ impl<'m> Importer<'_, 'm> {
             for &other in &roots[1..] {
                 self.unmapped(
                     other,
-                    Pos { line: 1, col: 1 },
+                    START,
                     format!(
                         "a second nginx configuration, {}: the spec describes one (the first, {})",
                         self.path(other),
@@ -644,7 +644,7 @@ impl<'m> Importer<'_, 'm> {
                 .headers
                 .first()
                 .copied()
-                .unwrap_or(Pos { line: 1, col: 1 }),
+                .unwrap_or(START),
             &format!("replicas = {n}: the uWSGI programs {}", names.join(", ")),
         );
         let prefix = program_prefix(&names);
@@ -654,7 +654,7 @@ impl<'m> Importer<'_, 'm> {
             .headers
             .first()
             .copied()
-            .unwrap_or(Pos { line: 1, col: 1 });
+            .unwrap_or(START);
         match &prefix {
             (p, true) => {
                 self.spec.program_prefix = p.clone();
@@ -673,7 +673,7 @@ impl<'m> Importer<'_, 'm> {
                 r.sockets().first().map(|(_, o)| {
                     (
                         o.value.trim().to_string(),
-                        o.entry.map_or(Pos { line: 1, col: 1 }, |e| e.value_at),
+                        o.entry.map_or(START, |e| e.value_at),
                     )
                 })
             })
@@ -736,7 +736,7 @@ impl<'m> Importer<'_, 'm> {
                 .collect();
             self.unmapped(
                 pf,
-                Pos { line: 1, col: 1 },
+                START,
                 format!(
                     "no uwsgi socket for {}: Trident gives each replica one",
                     missing.join(", ")
@@ -749,7 +749,7 @@ impl<'m> Importer<'_, 'm> {
                 .program
                 .section
                 .get("command")
-                .map_or(Pos { line: 1, col: 1 }, |e| e.value_at);
+                .map_or(START, |e| e.value_at);
             if bin.starts_with('/') {
                 self.spec.uwsgi_bin = bin.clone();
                 self.mapped("uwsgi_bin", pf, at, &format!("uwsgi_bin = {bin}"));
@@ -818,8 +818,7 @@ impl<'m> Importer<'_, 'm> {
 
     fn uwsgi_options(&mut self, r: &Replica<'_>, all: &[&Replica<'_>]) {
         let file = r.ini.unwrap_or(r.program.file);
-        let at =
-            |o: &super::model::Opt<'_>| o.entry.map_or(Pos { line: 1, col: 1 }, |e| e.value_at);
+        let at = |o: &super::model::Opt<'_>| o.entry.map_or(START, |e| e.value_at);
         for key in ["master", "vacuum"] {
             let on = r.last(&[key]).map(|o| (truthy(&o.value), at(o)));
             match (key, on) {
@@ -836,7 +835,7 @@ impl<'m> Importer<'_, 'm> {
                     self.mapped(
                         "master",
                         file,
-                        Pos { line: 1, col: 1 },
+                        START,
                         "master = false: no master option (uWSGI's default)",
                     );
                 }
@@ -845,7 +844,7 @@ impl<'m> Importer<'_, 'm> {
                     self.mapped(
                         "vacuum",
                         file,
-                        Pos { line: 1, col: 1 },
+                        START,
                         "vacuum = false: no vacuum option (uWSGI's default)",
                     );
                 }
@@ -863,11 +862,11 @@ impl<'m> Importer<'_, 'm> {
                 self.mapped("python_plugin", file, p, "python_plugin = true");
             }
             None if uwsgi_bin_is_debian(&self.spec.uwsgi_bin) => {
-                self.fixed("python_plugin", file, Pos { line: 1, col: 1 }, "no plugins = python3: Debian's uwsgi then serves nothing (\"no app loaded\"); python_plugin = true".into());
+                self.fixed("python_plugin", file, START, "no plugins = python3: Debian's uwsgi then serves nothing (\"no app loaded\"); python_plugin = true".into());
             }
             None => {
                 self.spec.python_plugin = false;
-                self.mapped("python_plugin", file, Pos { line: 1, col: 1 }, "python_plugin = false: no python plugin option (a pip-installed uwsgi needs none)");
+                self.mapped("python_plugin", file, START, "python_plugin = false: no python plugin option (a pip-installed uwsgi needs none)");
             }
         }
         if let Some(o) = r.last(&["module", "wsgi", "w"]) {
@@ -936,7 +935,7 @@ impl<'m> Importer<'_, 'm> {
                 self.mapped(
                     "workers",
                     file,
-                    Pos { line: 1, col: 1 },
+                    START,
                     "workers = 1: no workers option (uWSGI's default)",
                 );
             }
@@ -952,7 +951,7 @@ impl<'m> Importer<'_, 'm> {
                 self.mapped(
                     "threads",
                     file,
-                    Pos { line: 1, col: 1 },
+                    START,
                     "threads = 1: no threads option (uWSGI's default)",
                 );
             }
@@ -968,7 +967,7 @@ impl<'m> Importer<'_, 'm> {
                 self.mapped(
                     "max_requests",
                     file,
-                    Pos { line: 1, col: 1 },
+                    START,
                     "max_requests = 0: workers are never recycled (no max-requests)",
                 );
             }
@@ -987,7 +986,7 @@ impl<'m> Importer<'_, 'm> {
                 self.mapped("buffer_size", file, p, &format!("buffer_size = {v}"));
             }
             Some((v, p)) => self.fixed("buffer_size", file, p, format!("buffer-size = {}: outside {}-{}, where nginx's header limit fits uWSGI's buffer; buffer_size = {}", v.map_or("?".into(), |v| v.to_string()), crate::spec::MIN_BUFFER_SIZE, crate::spec::MAX_BUFFER_SIZE, self.spec.buffer_size)),
-            None => self.fixed("buffer_size", file, Pos { line: 1, col: 1 }, format!("no buffer-size: uWSGI's 4096 turns a request with a few cookies into a 502; buffer_size = {}", self.spec.buffer_size)),
+            None => self.fixed("buffer_size", file, START, format!("no buffer-size: uWSGI's 4096 turns a request with a few cookies into a 502; buffer_size = {}", self.spec.buffer_size)),
         }
         if let (Some(u), true) = (r.last(&["uid"]), self.spec.user.is_none()) {
             let user = u.value.trim().to_string();
@@ -1057,7 +1056,7 @@ impl<'m> Importer<'_, 'm> {
             self.fixed(
                 "lang",
                 file,
-                Pos { line: 1, col: 1 },
+                START,
                 format!(
                     "no LANG: Python then reads file names and stdout as ASCII; lang = {}",
                     self.spec.lang
@@ -1105,7 +1104,7 @@ impl<'m> Importer<'_, 'm> {
             if mapped_keys.contains(&key) || UWSGI_OWN.contains(&key) {
                 continue;
             }
-            let p = o.entry.map_or(Pos { line: 1, col: 1 }, |e| e.at);
+            let p = o.entry.map_or(START, |e| e.at);
             let src = if o.entry.is_some() {
                 file
             } else {
@@ -1146,7 +1145,7 @@ impl<'m> Importer<'_, 'm> {
             .program
             .section
             .get("environment")
-            .map_or(Pos { line: 1, col: 1 }, |e| e.value_at);
+            .map_or(START, |e| e.value_at);
         for (k, v) in env {
             if read.contains(k) {
                 continue;
@@ -1177,12 +1176,7 @@ impl<'m> Importer<'_, 'm> {
     }
 
     fn nginx_program(&mut self, p: &Program<'_>) {
-        let at = p
-            .section
-            .headers
-            .first()
-            .copied()
-            .unwrap_or(Pos { line: 1, col: 1 });
+        let at = p.section.headers.first().copied().unwrap_or(START);
         self.spec.nginx_program = p.name.to_string();
         self.mapped(
             "nginx_program",
@@ -1277,7 +1271,7 @@ impl<'m> Importer<'_, 'm> {
                 .headers
                 .first()
                 .copied()
-                .unwrap_or(Pos { line: 1, col: 1 });
+                .unwrap_or(START);
             self.note(
                 NoteKind::Mapped,
                 Some("hosts"),
@@ -1354,7 +1348,7 @@ impl<'m> Importer<'_, 'm> {
                 .iter()
                 .any(|(_, d)| matches!(d.name(), "server" | "upstream")) =>
             {
-                (root, Pos { line: 1, col: 1 }, top.clone())
+                (root, START, top.clone())
             }
             None => return,
         };
@@ -1682,9 +1676,7 @@ impl<'m> Importer<'_, 'm> {
             }
         }
         let first = inner.first().map_or(0, |(f, _)| *f);
-        let at = inner
-            .first()
-            .map_or(Pos { line: 1, col: 1 }, |(_, d)| d.name.at);
+        let at = inner.first().map_or(START, |(_, d)| d.name.at);
         if !seen.contains("connect_timeout") && self.spec.hosts.is_empty() {
             self.mapped(
                 "connect_timeout",
@@ -1821,11 +1813,7 @@ impl<'m> Importer<'_, 'm> {
                                 | "inet_http_server"
                         ) || sec.name.starts_with("program:");
                         if !known_section {
-                            let at = sec
-                                .headers
-                                .first()
-                                .copied()
-                                .unwrap_or(Pos { line: 1, col: 1 });
+                            let at = sec.headers.first().copied().unwrap_or(START);
                             self.unmapped(
                                 i,
                                 at,
@@ -1839,11 +1827,7 @@ impl<'m> Importer<'_, 'm> {
                                 p.section.name == sec.name && !matches!(p.runs, Runs::Other)
                             });
                         if !runs_known {
-                            let at = sec
-                                .headers
-                                .first()
-                                .copied()
-                                .unwrap_or(Pos { line: 1, col: 1 });
+                            let at = sec.headers.first().copied().unwrap_or(START);
                             self.unmapped(i, at, format!("[{}] runs neither uWSGI nor nginx: the spec has no other programs", sec.name));
                             continue;
                         }
@@ -1871,7 +1855,7 @@ impl<'m> Importer<'_, 'm> {
                         .iter()
                         .any(|p| matches!(&p.runs, Runs::Uwsgi { ini: Some(x), .. } if *x == i));
                     if !read {
-                        self.unmapped(i, Pos { line: 1, col: 1 }, format!("{} is read by no supervisord program: its options are not in the spec", s.path));
+                        self.unmapped(i, START, format!("{} is read by no supervisord program: its options are not in the spec", s.path));
                     }
                 }
                 Some(Kind::Nginx) => {

@@ -73,9 +73,7 @@ pub(super) fn check(model: &Model<'_>, replicas: &[Replica<'_>], out: &mut Out<'
     let mut wild_port: HashMap<(&str, &str), usize> = HashMap::new();
     for (a, i, o) in &sockets {
         let host = host_of(model, replicas[*i].program.file);
-        let tcp_port = (!a.starts_with("unix:"))
-            .then(|| a.rsplit_once(':').map(|(_, p)| p))
-            .flatten();
+        let tcp_port = tcp_port(a);
         let wild = a.starts_with("*:");
         let earlier = match (wild, tcp_port) {
             (true, Some(p)) => by_port.get(&(host, p)).copied(),
@@ -197,9 +195,17 @@ fn socket_at(
     }
 }
 
-/// The port of a `host:port` address.
+/// The port of a TCP `host:port` address (none for `unix:`).
+fn tcp_port(addr: &str) -> Option<&str> {
+    if addr.starts_with("unix:") {
+        return None;
+    }
+    addr.rsplit_once(':').map(|(_, p)| p)
+}
+
+/// The port of a `host:port` address, as a number.
 fn port_of(addr: &str) -> Option<u32> {
-    addr.rsplit_once(':')?.1.parse().ok()
+    tcp_port(addr)?.parse().ok()
 }
 
 /// Whether ports count up by one.
@@ -221,23 +227,17 @@ fn upstream_against_replicas(
 ) {
     // `reaches` through hash sets: exact addresses, and the ports of `*:PORT` sockets and of
     // every TCP server.
-    let tcp_port = |a: &str| -> Option<String> {
-        (!a.starts_with("unix:"))
-            .then(|| a.rsplit_once(':').map(|(_, p)| p.to_string()))
-            .flatten()
-    };
     let bound: HashSet<&str> = sockets.iter().map(|(s, _, _)| s.as_str()).collect();
     let wild: HashSet<&str> = sockets
         .iter()
         .filter_map(|(s, _, _)| s.strip_prefix("*:"))
         .collect();
     let named: HashSet<&str> = servers.iter().map(|(s, _, _)| s.as_str()).collect();
-    let named_ports: HashSet<String> = servers.iter().filter_map(|(s, _, _)| tcp_port(s)).collect();
+    let named_ports: HashSet<&str> = servers.iter().filter_map(|(s, _, _)| tcp_port(s)).collect();
     let stray: Vec<&(String, usize, crate::syntax::Pos)> = servers
         .iter()
         .filter(|(addr, _, _)| {
-            !(bound.contains(addr.as_str())
-                || tcp_port(addr).is_some_and(|p| wild.contains(p.as_str())))
+            !(bound.contains(addr.as_str()) || tcp_port(addr).is_some_and(|p| wild.contains(p)))
         })
         .collect();
     let missing: Vec<&(String, usize, &super::model::Opt<'_>)> = sockets

@@ -41,16 +41,24 @@ fn reference() -> String {
 
 #[test]
 fn readme_field_reference_is_current() {
+    is_current(START, END, &reference());
+}
+
+/// Asserts that docs/reference.md holds `want` between `start` and `end` (or writes it
+/// there with `TRIDENT_UPDATE_README`).
+fn is_current(start: &str, end: &str, want: &str) {
     let text = std::fs::read_to_string(README).expect("docs/reference.md");
-    let start = text.find(START).expect("fields:start marker") + START.len();
-    let end = text.find(END).expect("fields:end marker");
-    let want = reference();
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} marker"))
+        + start.len();
+    let to = text.find(end).unwrap_or_else(|| panic!("{end:?} marker"));
     if std::env::var_os("TRIDENT_UPDATE_README").is_some() {
-        std::fs::write(README, format!("{}{want}{}", &text[..start], &text[end..])).unwrap();
+        std::fs::write(README, format!("{}{want}{}", &text[..from], &text[to..])).unwrap();
         return;
     }
     assert_eq!(
-        &text[start..end],
+        &text[from..to],
         want,
         "docs/reference.md is stale: run TRIDENT_UPDATE_README=1 cargo test -p trident-core readme"
     );
@@ -81,17 +89,5 @@ fn rules_table() -> String {
 
 #[test]
 fn reference_rules_table_is_current() {
-    let text = std::fs::read_to_string(README).expect("docs/reference.md");
-    let start = text.find(RULES_START).expect("rules:start marker") + RULES_START.len();
-    let end = text.find(RULES_END).expect("rules:end marker");
-    let want = rules_table();
-    if std::env::var_os("TRIDENT_UPDATE_README").is_some() {
-        std::fs::write(README, format!("{}{want}{}", &text[..start], &text[end..])).unwrap();
-        return;
-    }
-    assert_eq!(
-        &text[start..end],
-        want,
-        "docs/reference.md is stale: run TRIDENT_UPDATE_README=1 cargo test -p trident-core readme"
-    );
+    is_current(RULES_START, RULES_END, &rules_table());
 }
