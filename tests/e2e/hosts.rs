@@ -239,6 +239,9 @@ fn app_hosts_behind_one_load_balancer_survive_a_stopped_and_a_cut_host() {
     let _ = std::process::Command::new("chmod")
         .args(["-R", "a+rX", dir.path().to_str().unwrap()])
         .status();
+    for role in ["lb", "web1", "web2", "web3"] {
+        trident_e2e::status_dir(&dir.path().join(role).join("run/status"));
+    }
 
     for (role, _, _) in APP_HOSTS {
         net.start_supervisord(role, &dir.path().join(role), &home);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,31 @@ pub struct Deployment {
     pub args: Vec<String>,
     /// Every spec flag it was generated with (home, replicas, ports, env and `args`).
     pub spec_flags: Vec<String>,
+}
+
+/// Runs the `mkdir -p ...` line of a supervisord.conf preamble, as an admin would.
+pub fn make_dirs(supervisord_conf: &str) {
+    let line = supervisord_conf
+        .lines()
+        .find_map(|l| l.strip_prefix(";   mkdir -p "))
+        .expect("the preamble names the directories to create");
+    let o = Command::new("sh")
+        .args(["-c", &format!("mkdir -p {line}")])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "mkdir -p {line}: {o:?}");
+}
+
+/// Creates `dir` as the go-live step does for `run/status`: 0700, the stack user's when the
+/// suite runs as root.
+pub fn status_dir(dir: &Path) {
+    let mut cmd = Command::new("install");
+    cmd.args(["-d", "-m", "0700"]);
+    if crate::account::running_as_root() {
+        cmd.args(["-o", crate::STACK_USER, "-g", crate::STACK_GROUP]);
+    }
+    let o = cmd.arg(dir).output().unwrap();
+    assert!(o.status.success(), "install -d {}: {o:?}", dir.display());
 }
 
 impl Deployment {
@@ -94,6 +119,9 @@ impl Deployment {
         let _ = Command::new("chmod")
             .args(["-R", "a+rX", dir.path().to_str().unwrap()])
             .status();
+        // Then the go-live step itself (the preamble's mkdir line): it creates run/status,
+        // 0700 and the stack user's.
+        make_dirs(&fs::read_to_string(etc.join("supervisord.conf")).unwrap());
         Deployment {
             _dir: dir,
             home,

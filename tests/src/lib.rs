@@ -17,7 +17,7 @@ pub use account::{
     app_writable, running_as_root, stack_id, stack_user_flags, STACK_GROUP, STACK_USER,
 };
 pub use browser::ChromeDriver;
-pub use deployment::{Deployment, Running};
+pub use deployment::{make_dirs, status_dir, Deployment, Running};
 pub use http::{free_ports, http, http_at, http_with, listening, load, Reply, Steady};
 pub use process::{alive, descendants, signal};
 pub use tools::{copy_tree, django_fixture, require_tools, trident, trident_bin, INSTALL};

@@ -224,8 +224,9 @@ fn every_replica_sets_what_uwsgi_reads(
     out: &mut Vec<Diagnostic>,
 ) {
     for (name, _, env) in replica_programs(layout, rb) {
+        let own = crate::read::supervisord_sets(name);
         for v in &rb.ini_vars {
-            if env_get(env, v).is_none() {
+            if env_get(env, v).is_none() && !own.iter().any(|(k, _)| k == v) {
                 bug(
                     out,
                     "env",

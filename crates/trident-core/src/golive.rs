@@ -22,7 +22,8 @@ pub enum Line {
 /// The commands of one host's stack, each quoted for a POSIX shell.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Commands {
-    /// Creates the directories supervisord will not create.
+    /// Creates the directories supervisord will not create; the status directory only the
+    /// stack's user may enter.
     pub mkdir: String,
     /// Holds the files against each other and this host (directories, commands).
     pub lint: String,
@@ -30,8 +31,10 @@ pub struct Commands {
     pub check_nginx: String,
     /// Starts the stack.
     pub start: String,
-    /// Shows each program's state.
+    /// Shows each program's state, as supervisord sees it.
     pub status: String,
+    /// Shows each replica: serving, blocked, drained, failing or down, with its numbers.
+    pub trident_status: String,
     /// Restarts the replicas in turn (new code).
     pub rollout: String,
     /// Brings the running stack to a changed spec.
@@ -49,10 +52,14 @@ pub fn commands(spec: &Spec, layout: &Layout) -> Commands {
     let flags = flags.strip_prefix("trident generate").unwrap_or("");
     Commands {
         mkdir: format!(
-            "mkdir -p {} {} {}",
+            "mkdir -p {} {} {} && install -d -m 0700{} {}",
             shell_quote(&dirs.app),
             shell_quote(&dirs.run),
-            shell_quote(&dirs.log)
+            shell_quote(&dirs.log),
+            spec.run_as()
+                .map(|(u, g)| format!(" -o {u} -g {g}"))
+                .unwrap_or_default(),
+            shell_quote(&layout.status_dir())
         ),
         lint: format!("trident lint --this-host {}", shell_quote(&dirs.conf)),
         check_nginx: format!(
@@ -63,6 +70,7 @@ pub fn commands(spec: &Spec, layout: &Layout) -> Commands {
         ),
         start: format!("supervisord -c {sup}"),
         status: format!("supervisorctl -c {sup} status"),
+        trident_status: format!("trident status{flags}"),
         rollout: format!("trident rollout{flags}"),
         apply: format!("trident apply{flags}"),
         firewall: format!("nft -f {}", conf(NFTABLES_CONF)),
@@ -93,7 +101,11 @@ pub fn steps(valid: &ValidSpec) -> Vec<Line> {
             Line::Run(c.lint),
             Line::Run(c.check_nginx),
             Line::Run(c.start),
-            Line::Run(c.status),
+            Line::Say(
+                "each replica: serving, blocked (every worker busy), drained, failing or down:"
+                    .into(),
+            ),
+            Line::Run(c.trident_status),
             Line::Say("deploy new code, one replica at a time, no failed request:".into()),
             Line::Run(c.rollout),
             Line::Say("after changing settings here, on the running stack:".into()),
@@ -129,7 +141,7 @@ pub fn steps(valid: &ValidSpec) -> Vec<Line> {
             Line::Run(c.lint),
             Line::Run(c.check_nginx),
             Line::Run(c.start),
-            Line::Run(c.status),
+            Line::Run(c.trident_status),
             Line::Say("Keep the rules across reboots: include nftables.conf from /etc/nftables.conf on each app host.".into()),
         ]);
     }

@@ -65,6 +65,18 @@ pub const RESERVED_ENV: &[(&str, &str)] = &[
 ];
 /// File name of supervisord's control socket in the run directory.
 pub const SUPERVISOR_SOCKET: &str = "supervisor.sock";
+/// The run directory's subdirectory for what only the stack's user may read (mode 0700):
+/// each replica's uWSGI stats socket and nginx's `stub_status` socket. nginx makes its unix
+/// sockets 0666 and uWSGI's stats carry each running request's headers (cookies included),
+/// so the directory is the boundary.
+pub const STATUS_DIR: &str = "status";
+/// The variable supervisord sets to each child's program name (supervisor 4.2's
+/// `process.py`), which `webapp.ini` reads to name the replica's stats socket.
+pub const PROCESS_NAME_VAR: &str = "SUPERVISOR_PROCESS_NAME";
+/// File name of nginx's `stub_status` socket in [`STATUS_DIR`].
+pub const NGINX_STATUS_SOCKET: &str = "nginx.sock";
+/// The location nginx serves `stub_status` at, on [`NGINX_STATUS_SOCKET`] only.
+pub const NGINX_STATUS_PATH: &str = "/nginx_status";
 
 /// The directories a spec resolves to, with `HOME/...` defaults applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -285,6 +297,26 @@ impl Layout {
     /// Path of supervisord's control socket.
     pub fn supervisor_socket(&self) -> String {
         join(&self.dirs.run, SUPERVISOR_SOCKET)
+    }
+
+    /// The directory of the status sockets: `RUN/status` (see [`STATUS_DIR`]).
+    pub fn status_dir(&self) -> String {
+        join(&self.dirs.run, STATUS_DIR)
+    }
+
+    /// The uWSGI stats socket of the replica named `program`: `RUN/status/PROGRAM.stats`.
+    pub fn stats_socket_of(&self, program: &str) -> String {
+        join(&self.status_dir(), &format!("{program}.stats"))
+    }
+
+    /// The uWSGI stats socket of replica `k`.
+    pub fn stats_socket(&self, k: u32) -> String {
+        self.stats_socket_of(&self.program(k))
+    }
+
+    /// nginx's `stub_status` socket.
+    pub fn nginx_status_socket(&self) -> String {
+        join(&self.status_dir(), NGINX_STATUS_SOCKET)
     }
 
     /// Path of a file in the conf directory.

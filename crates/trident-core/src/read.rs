@@ -41,6 +41,17 @@ fn unpercent_pairs(pairs: Pairs<'_>) -> Pairs<'_> {
         .collect()
 }
 
+/// What supervisord adds to every child's environment before the program's own
+/// `environment` (supervisor 4.2's `process.py`: `SUPERVISOR_ENABLED`, the program and group
+/// names; `SUPERVISOR_SERVER_URL` only with a server, so it is left out here).
+pub fn supervisord_sets(program: &str) -> [(&'static str, String); 3] {
+    [
+        ("SUPERVISOR_ENABLED", "1".to_string()),
+        (crate::layout::PROCESS_NAME_VAR, program.to_string()),
+        ("SUPERVISOR_GROUP_NAME", program.to_string()),
+    ]
+}
+
 /// A supervisord.conf.
 #[derive(Clone, Debug)]
 pub struct SupervisordConf<'a> {

@@ -107,6 +107,7 @@ const UWSGI_OWN: &[&str] = &[
     "need-app",
     "chmod-socket",
     "ini",
+    "stats",
 ];
 
 /// uWSGI options a Trident stack does without, and why.
@@ -1146,8 +1147,9 @@ impl<'m> Importer<'_, 'm> {
             .section
             .get("environment")
             .map_or(START, |e| e.value_at);
+        let supervisords = crate::read::supervisord_sets(first.program.name);
         for (k, v) in env {
-            if read.contains(k) {
+            if read.contains(k) || supervisords.iter().any(|(own, _)| own == k) {
                 continue;
             }
             let everywhere = reps
@@ -1354,10 +1356,24 @@ impl<'m> Importer<'_, 'm> {
         };
         let server_dirs: Vec<&(usize, &Directive<'_>)> =
             body.iter().filter(|(_, d)| d.name() == "server").collect();
-        let servers: Vec<Vec<(usize, &Directive<'_>)>> = server_dirs
+        let mut servers: Vec<Vec<(usize, &Directive<'_>)>> = server_dirs
             .iter()
             .map(|(sf, s)| model.expand(*sf, s.children()))
             .collect();
+        // Trident's status server (a unix listener serving stub_status): plumbing.
+        let mut server_dirs = server_dirs;
+        let mut i = 0;
+        while i < servers.len() {
+            if is_status_server(model, &servers[i]) {
+                let (sf, sd) = server_dirs.remove(i);
+                self.use_at(*sf, sd.name.at);
+                for (f, d) in servers.remove(i) {
+                    self.use_at(f, d.name.at);
+                }
+            } else {
+                i += 1;
+            }
+        }
         let at_of = |s: &Vec<(usize, &Directive<'_>)>| {
             servers
                 .iter()
@@ -1887,6 +1903,23 @@ impl<'m> Importer<'_, 'm> {
 }
 
 /// An option's value as written (before `$(VAR)` expansion).
+/// A server that only listens on unix sockets and serves `stub_status`: the status server
+/// Trident writes for `trident status`.
+fn is_status_server(model: &Model<'_>, s: &[(usize, &Directive<'_>)]) -> bool {
+    let listens: Vec<_> = s.iter().filter(|(_, d)| d.name() == "listen").collect();
+    !listens.is_empty()
+        && listens
+            .iter()
+            .all(|(_, d)| d.arg(0).is_some_and(|a| a.starts_with("unix:")))
+        && s.iter().any(|(f, d)| {
+            d.name() == "location"
+                && model
+                    .expand(*f, d.children())
+                    .iter()
+                    .any(|(_, c)| c.name() == "stub_status")
+        })
+}
+
 fn written(o: &super::model::Opt<'_>) -> String {
     o.entry
         .map_or_else(|| o.value.clone(), |e| e.value.to_string())

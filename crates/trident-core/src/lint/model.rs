@@ -221,6 +221,9 @@ impl<'m> Model<'m> {
             for (name, section) in conf.programs() {
                 let env = SupervisordConf::env(section).map(|pairs| {
                     let mut env = base_env.clone();
+                    env.extend(
+                        crate::read::supervisord_sets(name).map(|(k, v)| (k.to_string(), v)),
+                    );
                     env.extend(owned(pairs));
                     env
                 });

@@ -124,8 +124,35 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     if ctx.layout.tls {
         tls_server(ctx, o);
     }
+    status_server(ctx, o);
     let _ = writeln!(o, "}}");
     out
+}
+
+/// nginx's own counters for `trident status`, on a unix socket in the run directory's
+/// status directory (mode 0700, the stack user's): no port, so no other user or host
+/// reaches them.
+fn status_server(ctx: &Context<'_>, o: &mut String) {
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "    # trident status reads nginx's counters here; only the stack's user reaches {}.",
+        ctx.layout.status_dir()
+    );
+    let _ = writeln!(o, "    server {{");
+    let _ = writeln!(
+        o,
+        "        listen \"unix:{}\";",
+        ctx.layout.nginx_status_socket()
+    );
+    let _ = writeln!(o, "        access_log off;");
+    let _ = writeln!(
+        o,
+        "        location = {} {{ stub_status; }}",
+        crate::layout::NGINX_STATUS_PATH
+    );
+    let _ = writeln!(o, "        location / {{ return 404; }}");
+    let _ = writeln!(o, "    }}");
 }
 
 /// The go-live steps for HTTPS, as comments, when the spec uses ACME or TLS.

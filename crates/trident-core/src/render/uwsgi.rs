@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::{percent, Context, SUPERVISORD_CONF};
-use crate::layout::{LANG_VAR, WORKERS_VAR};
+use crate::layout::{LANG_VAR, PROCESS_NAME_VAR, WORKERS_VAR};
 use crate::spec::SocketKind;
 
 /// How a guard stops uWSGI: `exit:N` with sysexits' EX_CONFIG. uWSGI 2.0 reads the code only
@@ -99,6 +99,15 @@ pub(super) fn render(ctx: &Context<'_>) -> String {
     if let Some(backlog) = spec.listen_backlog {
         let _ = writeln!(o, "listen = {backlog}");
     }
+    // `trident status` reads each replica's workers here; supervisord names the program.
+    let _ = writeln!(
+        o,
+        "stats = {}",
+        percent(
+            &ctx.layout
+                .stats_socket_of(&format!("$({PROCESS_NAME_VAR})"))
+        )
+    );
     let _ = writeln!(o, "env = {LANG_VAR}={}", spec.lang);
     out
 }

@@ -13,16 +13,24 @@ fn one_list_feeds_the_preamble_the_script_and_the_guide() {
     let c = commands(valid.spec(), valid.layout());
     let text = script(&steps(&valid));
     let sup = &generate(&spec).unwrap().files[0].contents;
-    for command in [&c.mkdir, &c.start, &c.status] {
+    for command in [&c.mkdir, &c.start, &c.trident_status] {
         assert!(
             text.lines().any(|l| l == command),
             "script lacks {command}:\n{text}"
         );
+    }
+    for command in [&c.mkdir, &c.start, &c.status] {
         assert!(sup.contains(command.as_str()), "preamble lacks {command}");
     }
     assert!(text.contains(&c.check_nginx) && text.contains("trident rollout"));
     let guide = include_str!("../../../../docs/guide.md");
-    for command in [&c.mkdir, &c.check_nginx, &c.start, &c.status] {
+    for command in [
+        &c.mkdir,
+        &c.check_nginx,
+        &c.start,
+        &c.status,
+        &c.trident_status,
+    ] {
         assert!(
             guide.contains(command.as_str()),
             "docs/guide.md lacks `{command}`"
