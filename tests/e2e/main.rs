@@ -12,4 +12,5 @@ mod lint;
 mod live;
 mod logs;
 mod serve;
+mod status;
 mod web;

@@ -44,6 +44,23 @@ Exit status:
   2  usage or I/O error
   130 interrupted";
 
+const STATUS: &str = "\
+Examples:
+  trident status --home /srv/webapp             one row per replica, a summary line
+  trident status --spec deploy.toml --json      the same as JSON (schema: docs/status.schema.json)
+  trident status --watch                        redraw every 2 s until Ctrl+C
+
+Words: serving; blocked (every worker slot busy for --blocked-after seconds, or requests in its
+queue); drained (marked down in nginx.conf: a rollout or apply at work, or stopped there);
+failing (answers 5xx, or its socket refuses while supervisord runs it); restarting (STARTING,
+BACKOFF); down (not running). Run it as the stack's user (or root): the stats sockets are in
+RUN_DIR/status, which only that user enters.
+
+Exit status:
+  0  every replica serves
+  1  degraded: some replica does not serve, or nginx does not run
+  2  the stack is not running, or is not the one the spec describes";
+
 const LINT: &str = "\
 Examples:
   trident lint /srv/webapp/etc                  every file of the stack, found by content
@@ -139,6 +156,23 @@ pub enum Cmd {
         /// Print what would change and change nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Show each replica of a running stack: serving, blocked, drained, failing, restarting
+    /// or down, with supervisord's, nginx's and uWSGI's numbers behind the word.
+    #[command(after_help = STATUS)]
+    Status {
+        /// Spec options (the ones the stack was generated with).
+        #[command(flatten)]
+        input: Input,
+        /// Print the report as JSON (versioned: its `schema` member).
+        #[arg(long)]
+        json: bool,
+        /// Redraw every SECS seconds until Ctrl+C (in place on a terminal).
+        #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "2")]
+        watch: Option<f64>,
+        /// Seconds every worker slot must have been busy for a replica to count as blocked.
+        #[arg(long, value_name = "SECS", default_value_t = trident_core::status::BLOCKED_AFTER)]
+        blocked_after: u64,
     },
     /// Check hand-written (or generated) supervisord, uWSGI and nginx files, each on its own
     /// and against each other: every finding with file:line:column, rule, hint and why.

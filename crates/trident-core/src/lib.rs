@@ -21,6 +21,7 @@ pub mod plan;
 pub mod read;
 mod render;
 mod spec;
+pub mod status;
 pub mod syntax;
 mod validate;
 

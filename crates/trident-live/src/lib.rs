@@ -13,4 +13,5 @@ pub mod nginx;
 pub mod probe;
 pub mod procfs;
 pub mod stack;
+pub mod status;
 pub mod supervisor;

@@ -1,10 +1,12 @@
 //! Asks a replica directly, through its own socket and in the uwsgi protocol nginx speaks,
 //! whether its app answers: the readiness check before a replica goes back into rotation.
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
+
+pub use trident_core::status::Probe;
 
 /// The uwsgi request packet for `GET path` with Host `host`.
 pub fn request(path: &str, host: &str) -> Vec<u8> {
@@ -65,39 +67,62 @@ impl std::fmt::Display for Endpoint {
 
 /// The HTTP status the replica answers `GET /` with, or why it did not answer.
 pub fn status(endpoint: &Endpoint, host: &str, timeout: Duration) -> Result<u16, String> {
+    match ask(endpoint, host, timeout) {
+        Probe::Answered(code) => Ok(code),
+        Probe::NoAnswer(why) | Probe::Refused(why) => Err(why),
+    }
+}
+
+/// Asks the replica `GET /`: its status, no answer in `timeout` after it accepted the
+/// connection (its workers are all busy), or a failed connection.
+pub fn ask(endpoint: &Endpoint, host: &str, timeout: Duration) -> Probe {
     let packet = request("/", host);
     let mut raw = Vec::new();
-    match endpoint {
+    let read = match endpoint {
         Endpoint::Tcp(addr) => {
-            let sock = addr
-                .to_socket_addrs()
-                .map_err(|e| e.to_string())?
-                .next()
-                .ok_or("no address")?;
-            let mut s = TcpStream::connect_timeout(&sock, timeout).map_err(|e| e.to_string())?;
+            let sock = match addr.to_socket_addrs().map(|mut a| a.next()) {
+                Ok(Some(sock)) => sock,
+                Ok(None) => return Probe::Refused(format!("{addr}: no address")),
+                Err(e) => return Probe::Refused(e.to_string()),
+            };
+            let mut s = match TcpStream::connect_timeout(&sock, timeout) {
+                Ok(s) => s,
+                Err(e) => return Probe::Refused(e.to_string()),
+            };
             let _ = s.set_read_timeout(Some(timeout));
-            s.write_all(&packet).map_err(|e| e.to_string())?;
-            let _ = s.read_to_end(&mut raw);
+            s.write_all(&packet).and_then(|()| s.read_to_end(&mut raw))
         }
         Endpoint::Unix(path) => {
-            let mut s = UnixStream::connect(path).map_err(|e| e.to_string())?;
+            let mut s = match UnixStream::connect(path) {
+                Ok(s) => s,
+                Err(e) => return Probe::Refused(e.to_string()),
+            };
             let _ = s.set_read_timeout(Some(timeout));
-            s.write_all(&packet).map_err(|e| e.to_string())?;
-            let _ = s.read_to_end(&mut raw);
+            s.write_all(&packet).and_then(|()| s.read_to_end(&mut raw))
         }
+    };
+    if raw.is_empty() {
+        return match read {
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Probe::NoAnswer(format!("no answer within {:.1} s", timeout.as_secs_f64()))
+            }
+            Err(e) => Probe::Refused(e.to_string()),
+            Ok(_) => Probe::Refused("the connection closed without an answer".into()),
+        };
     }
     let text = String::from_utf8_lossy(&raw);
     let line = text.lines().next().unwrap_or("");
-    line.strip_prefix("HTTP/")
+    match line
+        .strip_prefix("HTTP/")
         .and_then(|l| l.split(' ').nth(1))
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| {
-            if raw.is_empty() {
-                "the connection closed without an answer".to_string()
-            } else {
-                format!("no HTTP status line: {:?}", &line[..line.len().min(80)])
-            }
-        })
+    {
+        Some(code) => Probe::Answered(code),
+        None => Probe::Refused(format!(
+            "no HTTP status line: {:?}",
+            line.chars().take(80).collect::<String>()
+        )),
+    }
 }
 
 #[cfg(test)]

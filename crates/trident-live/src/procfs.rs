@@ -1,5 +1,5 @@
 //! Processes as Linux's /proc shows them: the one reader of `/proc/PID/stat` that the
-//! reload wait and the test harness share.
+//! reload wait and the test harness share, and of a process's resident memory for status.
 
 use std::fs;
 
@@ -34,6 +34,20 @@ impl Stat {
 /// One process, if it exists.
 pub fn stat(pid: u32) -> Option<Stat> {
     Stat::parse(pid, &fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// A process's resident memory in bytes (`VmRSS` of `/proc/PID/status`).
+pub fn rss(pid: u32) -> Option<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
 }
 
 /// Every process that could be read.

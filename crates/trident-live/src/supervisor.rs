@@ -221,6 +221,36 @@ impl From<ProcessInfo> for Process {
     }
 }
 
+/// `getAllProcessInfo`'s members that `trident status` reads.
+#[derive(Deserialize)]
+struct FullInfo {
+    name: String,
+    statename: String,
+    pid: i64,
+    #[serde(default)]
+    start: i64,
+    #[serde(default)]
+    now: i64,
+    #[serde(default)]
+    exitstatus: i64,
+    #[serde(default)]
+    spawnerr: Option<String>,
+}
+
+impl From<FullInfo> for trident_core::status::Program {
+    fn from(p: FullInfo) -> Self {
+        trident_core::status::Program {
+            name: p.name,
+            state: p.statename,
+            pid: u32::try_from(p.pid).unwrap_or(0),
+            start: u64::try_from(p.start).unwrap_or(0),
+            now: u64::try_from(p.now).unwrap_or(0),
+            exitstatus: p.exitstatus,
+            spawnerr: p.spawnerr.unwrap_or_default(),
+        }
+    }
+}
+
 /// What a reread of supervisord's config found, by group name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reread {
@@ -293,6 +323,12 @@ impl Supervisor {
         Ok(all.into_iter().map(Process::from).collect())
     }
 
+    /// Every program with what `trident status` reads of it.
+    pub fn programs(&self) -> Result<Vec<trident_core::status::Program>, Error> {
+        let all: Vec<FullInfo> = self.call("getAllProcessInfo", Vec::new())?;
+        Ok(all.into_iter().map(Into::into).collect())
+    }
+
     /// One program.
     pub fn process(&self, name: &str) -> Result<Option<Process>, Error> {
         Ok(self.processes()?.into_iter().find(|p| p.name == name))
@@ -350,6 +386,12 @@ mod tests {
     fn reads_supervisor_answers() {
         // As supervisord 4.2.5 writes getAllProcessInfo (abridged), with an entity and nil.
         let body = "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n<value><struct>\n<member>\n<name>name</name>\n<value><string>p0</string></value>\n</member>\n<member>\n<name>group</name>\n<value><string>p0</string></value>\n</member>\n<member>\n<name>description</name>\n<value><string>pid 42, uptime 0:00:03 &amp; more</string></value>\n</member>\n<member>\n<name>state</name>\n<value><int>20</int></value>\n</member>\n<member>\n<name>pid</name>\n<value><int>42</int></value>\n</member>\n<member>\n<name>spawnerr</name>\n<value><nil/></value>\n</member>\n</struct></value>\n</data></array></value>\n</param>\n</params>\n</methodResponse>\n";
+        let full: Vec<FullInfo> = response("getAllProcessInfo", &body.replace("<name>state</name>", "<name>statename</name>\n<value><string>RUNNING</string></value>\n</member>\n<member>\n<name>state</name>")).unwrap();
+        let status = trident_core::status::Program::from(full.into_iter().next().unwrap());
+        assert_eq!(
+            (status.state.as_str(), status.pid, status.spawnerr.as_str()),
+            ("RUNNING", 42, "")
+        );
         let all: Vec<ProcessInfo> = response("getAllProcessInfo", body).unwrap();
         let p = Process::from(all.into_iter().next().unwrap());
         assert_eq!(

@@ -6,6 +6,7 @@ mod import;
 mod lint;
 mod live;
 mod spec;
+mod status;
 
 use std::io;
 use std::process::ExitCode;
@@ -37,6 +38,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Cmd::Apply { input, dry_run } => {
             live::run(&load_valid(&input)?, live::Command::Apply, dry_run)
         }
+        Cmd::Status {
+            input,
+            json,
+            watch,
+            blocked_after,
+        } => status::run(&load_valid(&input)?.valid, json, watch, blocked_after),
         Cmd::Lint { rules: true, .. } => lint::print_rules(),
         Cmd::Lint {
             paths,
