@@ -324,6 +324,64 @@ fn app_hosts_behind_one_load_balancer_survive_a_stopped_and_a_cut_host() {
         .flat_map(|(_, _, p)| [p.to_string(), (p + 1).to_string()])
         .collect();
     assert_eq!(seen, want, "not every replica answered");
+
+    // `trident status` on the load balancer: every host's replicas, through the uwsgi probe.
+    let mut status_args: Vec<&str> = vec![trident_e2e::trident_bin().to_str().unwrap(), "status"];
+    let out_s = out.to_str().unwrap();
+    status_args.extend(
+        args[1..]
+            .iter()
+            .copied()
+            .filter(|a| *a != "--out" && *a != out_s),
+    );
+    status_args.push("--json");
+    let lb_status = |net: &Net| {
+        let t = Instant::now();
+        let o = net.exec_mounted("lb", &dir.path().join("lb"), &home, &status_args);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("status on the lb ({e}): {o:?}"));
+        (v, o.status.code(), t.elapsed())
+    };
+    let host_health = |v: &serde_json::Value, host: &str| -> Vec<String> {
+        v["replicas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["host"] == host)
+            .map(|r| r["health"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (v, code, _) = lb_status(&net);
+    assert_eq!(
+        (code, &v["summary"]["serving"]),
+        (Some(0), &serde_json::Value::from(6)),
+        "{v:#}"
+    );
+    // The stats stay on each host: a unix socket in run/status, no TCP port but the
+    // replicas' own.
+    for (role, _, port) in APP_HOSTS {
+        let listening = net.exec_ok(role, "list listening sockets", &["ss", "-Hltn"]);
+        let ports: std::collections::BTreeSet<String> = String::from_utf8_lossy(&listening.stdout)
+            .lines()
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .nth(3)?
+                    .rsplit(':')
+                    .next()
+                    .map(str::to_string)
+            })
+            .collect();
+        let want: std::collections::BTreeSet<String> =
+            [port.to_string(), (port + 1).to_string()].into();
+        assert_eq!(
+            ports, want,
+            "{role} listens on more than its replicas' ports"
+        );
+        assert!(
+            dir.path().join(role).join("run/status/p0.stats").exists(),
+            "{role}: no stats socket"
+        );
+    }
     for (role, _, _) in APP_HOSTS {
         let served =
             fs::read_to_string(dir.path().join(role).join("log/requests.log")).unwrap_or_default();
@@ -345,6 +403,11 @@ fn app_hosts_behind_one_load_balancer_survive_a_stopped_and_a_cut_host() {
             .all(|(_, r)| !r.replica().is_some_and(|p| p.starts_with("92"))),
         "a stopped host answered"
     );
+    let (v, code, took) = lb_status(&net);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(host_health(&v, "web3"), ["down", "down"], "{v:#}");
+    assert_eq!(host_health(&v, "web1"), ["serving", "serving"], "{v:#}");
+    eprintln!("status with web3 stopped took {:.2} s", took.as_secs_f64());
 
     // One app host cut off: its packets are dropped without an answer.
     net.cut("web2");
@@ -355,6 +418,12 @@ fn app_hosts_behind_one_load_balancer_survive_a_stopped_and_a_cut_host() {
         .filter(|(at, r)| *at > 1.0 && r.replica().is_some_and(|p| p.starts_with("91")))
         .count();
     assert_eq!(late_from_web2, 0, "a cut-off host answered");
+    let (v, code, took) = lb_status(&net);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(host_health(&v, "web2"), ["down", "down"], "{v:#}");
+    assert_eq!(v["summary"]["serving"], 2, "{v:#}");
+    // Probes run in parallel, each bounded by the 2 s connect timeout.
+    eprintln!("status with web2 cut off took {:.2} s", took.as_secs_f64());
     assert!(net.running("lb"), "the load balancer's supervisord exited");
 }
 

@@ -155,6 +155,33 @@ impl Net {
         )
     }
 
+    /// Runs `args` in `role`'s namespace with `root` mounted on `home`, as
+    /// [`Net::start_supervisord`] sees the host's files; returns its output, whatever its
+    /// exit status.
+    pub fn exec_mounted(&self, role: &str, root: &Path, home: &Path, args: &[&str]) -> Output {
+        let quoted: Vec<String> = args
+            .iter()
+            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+            .collect();
+        let script = format!(
+            "mount --bind '{}' '{}' && exec {}",
+            root.display(),
+            home.display(),
+            quoted.join(" ")
+        );
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.host(role).ns,
+                "/bin/sh",
+                "-c",
+                &script,
+            ])
+            .output()
+            .expect("run ip netns exec")
+    }
+
     /// Starts `supervisord -n -c HOME/etc/supervisord.conf` in `role`'s namespace with
     /// `root` mounted on `home` in a mount namespace of its own: each host sees the same
     /// paths, as on separate machines. Output goes to `root/log/supervisord.stdout`.

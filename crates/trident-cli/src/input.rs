@@ -9,7 +9,16 @@ use trident_core::{Diagnostic, Spec};
 use crate::args::Input;
 use crate::error::{print_diagnostics, Error};
 
-/// The spec's files and its validated form, or every diagnostic.
+/// The spec validated, with app hosts or without (status reads either), or every diagnostic.
+pub fn load_any_valid(input: &Input) -> Result<trident_core::ValidSpec, Error> {
+    let spec = load(input)?;
+    let valid = trident_core::validate(&spec).map_err(Error::Invalid)?;
+    print_diagnostics(valid.warnings());
+    Ok(valid)
+}
+
+/// The spec's files and its validated form, or every diagnostic; refused with app hosts
+/// (rollout and apply drive one host).
 pub fn load_valid(input: &Input) -> Result<trident_core::Generated, Error> {
     let spec = load(input)?;
     if !spec.hosts.is_empty() {

@@ -15,7 +15,7 @@ use clap::CommandFactory;
 
 use crate::args::{Cli, Cmd};
 use crate::error::Error;
-use crate::input::load_valid;
+use crate::input::{load_any_valid, load_valid};
 
 pub(crate) fn out_err(e: io::Error) -> Error {
     Error::Io("cannot write to stdout".into(), e)
@@ -43,7 +43,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             json,
             watch,
             blocked_after,
-        } => status::run(&load_valid(&input)?.valid, json, watch, blocked_after),
+        } => status::run(&load_any_valid(&input)?, json, watch, blocked_after),
         Cmd::Lint { rules: true, .. } => lint::print_rules(),
         Cmd::Lint {
             paths,
