@@ -478,3 +478,44 @@ fn only_the_stack_user_reads_the_stats_and_it_needs_no_root() {
     let o = as_user("daemon", "daemon", &args);
     assert_eq!(o.status.code(), Some(2), "{o:?}");
 }
+
+#[test]
+fn watch_redraws_in_place_on_a_terminal_and_prints_plain_reports_otherwise() {
+    let dep = Deployment::new("home", 2, &[]);
+    let mut run = dep.start();
+    run.warm_up();
+    let mut args: Vec<String> = vec!["status".into()];
+    args.extend(dep.spec_flags.iter().cloned());
+    args.extend(["--watch".into(), "0.2".into()]);
+    // Not a terminal: whole reports one after another, no escape sequences.
+    let child = Command::new(trident_bin())
+        .args(&args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    trident_e2e::signal("INT", &[child.id()]);
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let reports = text.matches("REPLICA").count();
+    assert!(reports >= 3, "{reports} reports in 1.5 s at 0.2 s:\n{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "escape sequences without a terminal:\n{text}"
+    );
+    // A terminal (script(1) gives it one): each report starts at the top left and clears
+    // what is left below it.
+    let line = std::iter::once(trident_bin().to_str().unwrap().to_string())
+        .chain(args.iter().map(|a| format!("'{a}'")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let o = Command::new("timeout")
+        .args(["-s", "INT", "1.5", "script", "-qfec", &line, "/dev/null"])
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&o.stdout);
+    let homes = tty.matches("\x1b[H").count();
+    assert!(homes >= 3, "{homes} redraws:\n{tty:?}");
+    assert!(tty.contains("\x1b[J"), "{tty:?}");
+}

@@ -40,13 +40,16 @@ pub fn trident_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let exe = std::env::current_exe().expect("test path");
+        // The profile of this binary (a measurement runs with --release).
+        let release = exe.components().any(|c| c.as_os_str() == "release");
         let status = Command::new(cargo)
             .args(["build", "--quiet", "-p", "trident-cli"])
+            .args(release.then_some("--release"))
             .status()
             .expect("run cargo build");
         assert!(status.success(), "cargo build -p trident-cli failed");
         // target/debug/deps/e2e-HASH → target/debug/trident
-        let exe = std::env::current_exe().expect("test path");
         let bin = exe
             .parent()
             .and_then(Path::parent)

@@ -434,6 +434,27 @@ fn live_commands_refuse_when_no_stack_runs() {
 }
 
 #[test]
+fn status_says_not_running_with_exit_2_and_refuses_a_bad_watch() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_str().unwrap();
+    let o = trident(&["status", "--home", home]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not running") && stderr(&o).contains("supervisord -c"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(code(&trident(&["status", "--home", home, "--json"])), 2);
+    for bad in ["0", "-1", "nan", "99999"] {
+        let o = trident(&["status", "--home", home, "--watch", bad]);
+        assert_eq!(code(&o), 2, "--watch {bad}: {}", stderr(&o));
+    }
+    // An invalid spec is refused before anything is asked.
+    let o = trident(&["status", "--replicas", "0"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}
+
+#[test]
 fn hosts_print_under_host_headers_and_write_a_directory_per_host() {
     let hosts = [
         "--host",

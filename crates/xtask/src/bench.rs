@@ -562,6 +562,27 @@ fn rollout(out: &mut String) -> Result<(), String> {
     Ok(())
 }
 
+fn status(out: &mut String) -> Result<(), String> {
+    let text = output(cargo().args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "trident-e2e",
+        "--example",
+        "status_bench",
+    ]))?;
+    let _ = writeln!(
+        out,
+        "## 6. `trident status`
+
+On a real stack (`cargo run --release -p trident-e2e --example status_bench`; the `trident` binary in release).
+
+{text}"
+    );
+    Ok(())
+}
+
 /// Runs every measurement and writes BENCHMARKS.md.
 pub fn bench() -> Result<(), String> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -588,6 +609,7 @@ pub fn bench() -> Result<(), String> {
     web(&mut out)?;
     stack(&mut out)?;
     rollout(&mut out)?;
+    status(&mut out)?;
     std::fs::write(root().join("BENCHMARKS.md"), &out).map_err(|e| e.to_string())?;
     println!("{out}");
     Ok(())

@@ -1955,13 +1955,15 @@ fn find_pass<'s, 'm>(
 /// The prefix of names written `PREFIX0..PREFIXn-1` (true), or the best guess (false).
 fn program_prefix(names: &[&str]) -> (String, bool) {
     if let Some(first) = names.first() {
-        let p = first.trim_end_matches(|c: char| c.is_ascii_digit());
-        let straight = names
-            .iter()
-            .enumerate()
-            .all(|(k, n)| *n == format!("{p}{k}"));
-        if straight && !p.is_empty() {
-            return (p.to_string(), true);
+        // Replica 0 is PREFIX + "0": a prefix may end in a digit itself (`A0` gives `A00`).
+        if let Some(p) = first.strip_suffix('0').filter(|p| !p.is_empty()) {
+            let straight = names
+                .iter()
+                .enumerate()
+                .all(|(k, n)| *n == format!("{p}{k}"));
+            if straight {
+                return (p.to_string(), true);
+            }
         }
         // The longest common prefix, without trailing digits or separators kept.
         let mut common = first.to_string();
@@ -1981,4 +1983,18 @@ fn program_prefix(names: &[&str]) -> (String, bool) {
         }
     }
     (Spec::default().program_prefix, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::program_prefix;
+
+    #[test]
+    fn a_prefix_may_end_in_a_digit() {
+        // Found by the property test: prefix `A0`, one replica, program `A00`.
+        assert_eq!(program_prefix(&["A00"]), ("A0".into(), true));
+        assert_eq!(program_prefix(&["A00", "A01"]), ("A0".into(), true));
+        assert_eq!(program_prefix(&["p0", "p1", "p2"]), ("p".into(), true));
+        assert_eq!(program_prefix(&["web1", "web2"]).1, false);
+    }
 }

@@ -389,13 +389,16 @@ fn upstream(ctx: &Context<'_>, o: &mut String) {
     let spec = ctx.spec;
     let _ = writeln!(o, "    upstream {} {{", spec.upstream);
     // A shared zone makes failure state, max_conns and least_conn counts common to all
-    // workers. About 1 KiB per server, 64 KiB at least.
+    // workers. Measured with nginx 1.22: 64 servers do not fit 64 KiB (a worker logs
+    // "ngx_slab_alloc() failed: no memory in upstream zone" and nginx never answers), 64
+    // unix-socket servers with 80-character paths need more than 72 KiB; 1,024 and 10,000
+    // servers fit N + 8 KiB. Twice the servers in KiB plus 32 KiB leaves room for long paths.
     let servers: u32 = if ctx.layout.hosts.is_empty() {
         spec.replicas
     } else {
         ctx.layout.hosts.iter().map(|h| h.replicas).sum()
     };
-    let zone_kib = (servers as usize).max(64);
+    let zone_kib = (2 * servers as usize + 32).max(64);
     let _ = writeln!(o, "        zone {} {zone_kib}k;", spec.upstream);
     match spec.balance {
         Balance::RoundRobin => {}
