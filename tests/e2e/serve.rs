@@ -178,3 +178,37 @@ fn an_import_error_stops_the_replica_instead_of_serving_500() {
     let out = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && out.contains("GAME OVER"), "{out}");
 }
+
+/// Regression guard: the upstream's shared zone was 1 KiB per server (64 KiB at least), and
+/// with 64 replicas nginx 1.22 logged "ngx_slab_alloc() failed: no memory in upstream zone"
+/// and never answered. nginx alone, no replica running: it must answer 502 at once.
+#[test]
+fn nginx_serves_a_large_upstream_from_its_zone() {
+    for (replicas, home, args) in [
+        (64u16, "home", vec![]),
+        (256, "a-home-with-a-rather-long-name-0123456789", vec!["--socket", "unix"]),
+    ] {
+        let dep = Deployment::new(home, replicas, &args);
+        // Its error log to a file: a pipe nobody reads would block nginx once full.
+        let log_path = dep.path("log/nginx-alone.log");
+        let mut nginx = std::process::Command::new("/usr/sbin/nginx")
+            .arg("-p")
+            .arg(format!("{}/", dep.path("run").display()))
+            .arg("-c")
+            .arg(dep.path("etc/nginx.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log_path).unwrap())
+            .spawn()
+            .expect("start nginx");
+        let deadline = std::time::Instant::now() + T;
+        while !listening(dep.listen) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let r = trident_e2e::http("GET", dep.listen, "/", "zone", Duration::from_secs(5));
+        trident_e2e::signal("QUIT", &[nginx.id()]);
+        let _ = nginx.wait();
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        assert!(!log.contains("no memory"), "{replicas} replicas:\n{log}");
+        assert_eq!(r.status, 502, "{replicas} replicas, none running: {r:?}\n{log}");
+    }
+}
