@@ -186,7 +186,11 @@ fn an_import_error_stops_the_replica_instead_of_serving_500() {
 fn nginx_serves_a_large_upstream_from_its_zone() {
     for (replicas, home, args) in [
         (64u16, "home", vec![]),
-        (256, "a-home-with-a-rather-long-name-0123456789", vec!["--socket", "unix"]),
+        (
+            256,
+            "a-home-with-a-rather-long-name-0123456789",
+            vec!["--socket", "unix"],
+        ),
     ] {
         let dep = Deployment::new(home, replicas, &args);
         // Its error log to a file: a pipe nobody reads would block nginx once full.
@@ -209,6 +213,9 @@ fn nginx_serves_a_large_upstream_from_its_zone() {
         let _ = nginx.wait();
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
         assert!(!log.contains("no memory"), "{replicas} replicas:\n{log}");
-        assert_eq!(r.status, 502, "{replicas} replicas, none running: {r:?}\n{log}");
+        assert_eq!(
+            r.status, 502,
+            "{replicas} replicas, none running: {r:?}\n{log}"
+        );
     }
 }

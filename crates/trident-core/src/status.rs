@@ -701,6 +701,196 @@ mod tests {
         assert_eq!(NginxCounters::parse(""), None);
     }
 
+    fn valid(hosts: bool) -> ValidSpec {
+        let mut spec = crate::Spec::default();
+        if hosts {
+            spec.hosts = vec![
+                crate::Host::parse("web1=10.0.0.11").unwrap(),
+                crate::Host::parse("web2=10.0.0.12").unwrap(),
+            ];
+            spec.lb_address = Some("10.0.0.1".into());
+        }
+        crate::validate(&spec).unwrap()
+    }
+
+    fn program(name: &str, state: &str) -> Program {
+        Program {
+            name: name.into(),
+            state: state.into(),
+            pid: if state == "RUNNING" { 100 } else { 0 },
+            start: 1_000,
+            now: 1_060,
+            exitstatus: 0,
+            spawnerr: String::new(),
+        }
+    }
+
+    /// Two workers of two threads; `busy` of the four slots in a request since `since`.
+    fn stats(busy: usize, since: u64, queue: u64) -> UwsgiStats {
+        let core = |i: usize| StatsCore {
+            in_request: u64::from(i < busy),
+            req_info: (i < busy).then_some(ReqInfo {
+                request_start: since,
+            }),
+        };
+        UwsgiStats {
+            listen_queue: queue,
+            sockets: vec![StatsSocket {
+                queue,
+                max_queue: 100,
+            }],
+            workers: (0..2)
+                .map(|w| StatsWorker {
+                    pid: 0,
+                    requests: 5,
+                    cores: (0..2).map(|t| core(w * 2 + t)).collect(),
+                    ..StatsWorker::default()
+                })
+                .collect(),
+            ..UwsgiStats::default()
+        }
+    }
+
+    fn seen(valid: &ValidSpec, states: [&str; 3], replicas: Vec<ObservedReplica>) -> Observed {
+        let mut programs: Vec<Program> = (0..3)
+            .map(|k| program(&format!("p{k}"), states[k]))
+            .collect();
+        programs.push(program("ngx", "RUNNING"));
+        Observed {
+            now: 1_060,
+            programs,
+            nginx_conf: crate::render(valid)[2].contents.clone(),
+            nginx: Ok(NginxCounters::default()),
+            supervisord_log: String::new(),
+            replicas,
+        }
+    }
+
+    fn fine() -> ObservedReplica {
+        ObservedReplica {
+            stats: Some(Ok(stats(1, 1_059, 0))),
+            probe: Some(Probe::Answered(200)),
+            rss: Some(1 << 20),
+        }
+    }
+
+    fn words(r: &Report) -> Vec<&'static str> {
+        r.replicas.iter().map(|r| r.health.word()).collect()
+    }
+
+    #[test]
+    fn each_word_from_what_was_seen() {
+        let v = valid(false);
+        let all = |states, replicas| assess(&v, &seen(&v, states, replicas), BLOCKED_AFTER);
+        let r = all(["RUNNING"; 3], vec![fine(), fine(), fine()]);
+        assert_eq!(words(&r), ["serving"; 3]);
+        assert!(r.healthy());
+        assert_eq!(r.replicas[0].busy, Some(1));
+        // Every slot busy for 5 s; a queue; every slot busy for less than the threshold.
+        let full = ObservedReplica {
+            stats: Some(Ok(stats(4, 1_055, 0))),
+            probe: None,
+            rss: None,
+        };
+        let queued = ObservedReplica {
+            stats: Some(Ok(stats(2, 1_059, 3))),
+            ..fine()
+        };
+        let just_full = ObservedReplica {
+            stats: Some(Ok(stats(4, 1_060, 0))),
+            ..fine()
+        };
+        let r = all(["RUNNING"; 3], vec![full, queued, just_full]);
+        assert_eq!(words(&r), ["blocked", "blocked", "serving"]);
+        assert_eq!(r.replicas[0].longest_s, Some(5));
+        assert!(
+            r.replicas[0].reason.contains("4/4"),
+            "{}",
+            r.replicas[0].reason
+        );
+        assert_eq!((r.summary.blocked, r.summary.queued), (2, 3));
+        assert!(!r.healthy());
+        // supervisord's word: stopped, starting, fatal.
+        let r = all(
+            ["STOPPED", "BACKOFF", "FATAL"],
+            vec![fine(), fine(), fine()],
+        );
+        assert_eq!(words(&r), ["down", "restarting", "down"]);
+        assert!(
+            r.replicas[0].hint.contains("start p0"),
+            "{}",
+            r.replicas[0].hint
+        );
+        // 5xx and a refusing socket: failing.
+        let five = ObservedReplica {
+            probe: Some(Probe::Answered(502)),
+            ..fine()
+        };
+        let refused = ObservedReplica {
+            probe: Some(Probe::Refused("Connection refused".into())),
+            stats: None,
+            ..fine()
+        };
+        let r = all(["RUNNING"; 3], vec![five, refused, fine()]);
+        assert_eq!(words(&r), ["failing", "failing", "serving"]);
+    }
+
+    #[test]
+    fn out_of_rotation_is_drained_unless_it_failed() {
+        let v = valid(false);
+        let mut s = seen(
+            &v,
+            ["RUNNING", "STOPPING", "BACKOFF"],
+            vec![fine(), fine(), fine()],
+        );
+        s.nginx_conf = crate::live::nginx_with_down(&v, &[0, 1, 2]);
+        let r = assess(&v, &s, BLOCKED_AFTER);
+        assert_eq!(words(&r), ["drained", "drained", "down"]);
+        assert!(r.replicas.iter().all(|r| !r.in_rotation));
+        assert!(
+            r.replicas[2].hint.contains("log/p2.log"),
+            "{}",
+            r.replicas[2].hint
+        );
+    }
+
+    #[test]
+    fn app_hosts_are_judged_by_the_probe() {
+        let v = valid(true);
+        let probe = |p: Probe| ObservedReplica {
+            stats: None,
+            probe: Some(p),
+            rss: None,
+        };
+        let s = Observed {
+            programs: vec![program("ngx", "RUNNING")],
+            nginx_conf: crate::render(&v)
+                .into_iter()
+                .find(|f| f.name == crate::NGINX_CONF)
+                .unwrap()
+                .contents,
+            replicas: vec![
+                probe(Probe::Answered(200)),
+                probe(Probe::NoAnswer("no answer within 2.0 s".into())),
+                probe(Probe::Refused("Connection timed out".into())),
+                probe(Probe::Answered(500)),
+                probe(Probe::Answered(200)),
+                probe(Probe::Answered(200)),
+            ],
+            ..seen(&v, ["RUNNING"; 3], Vec::new())
+        };
+        let r = assess(&v, &s, BLOCKED_AFTER);
+        assert_eq!(
+            words(&r),
+            ["serving", "blocked", "down", "failing", "serving", "serving"]
+        );
+        // Three replicas on each host, host by host.
+        assert_eq!(r.replicas[2].host.as_deref(), Some("web1"));
+        assert_eq!(r.replicas[2].endpoint, "10.0.0.11:8082");
+        assert_eq!(r.replicas[3].endpoint, "10.0.0.12:8080");
+        assert_eq!(r.replicas[0].state, None);
+    }
+
     #[test]
     fn counts_restarts_since_supervisord_started() {
         let log = "2026-01-01 supervisord started with pid 1\nspawned: 'p0' with pid 5\nspawned: 'p0' with pid 6\n\

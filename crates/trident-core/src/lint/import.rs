@@ -1995,6 +1995,6 @@ mod tests {
         assert_eq!(program_prefix(&["A00"]), ("A0".into(), true));
         assert_eq!(program_prefix(&["A00", "A01"]), ("A0".into(), true));
         assert_eq!(program_prefix(&["p0", "p1", "p2"]), ("p".into(), true));
-        assert_eq!(program_prefix(&["web1", "web2"]).1, false);
+        assert!(!program_prefix(&["web1", "web2"]).1);
     }
 }
