@@ -50,8 +50,8 @@ Examples:
   trident status --spec deploy.toml --json      the same as JSON (schema: docs/status.schema.json)
   trident status --watch                        redraw every 2 s until Ctrl+C
 
-Words: serving; blocked (every worker slot busy for --blocked-after seconds, or requests in its
-queue); drained (marked down in nginx.conf: a rollout or apply at work, or stopped there);
+Words: serving; blocked (every worker slot busy, with requests in its queue or for
+--blocked-after seconds); drained (marked down in nginx.conf: a rollout or apply at work, or stopped there);
 failing (answers 5xx, or its socket refuses while supervisord runs it); restarting (STARTING,
 BACKOFF); down (not running). Run it as the stack's user (or root): the stats sockets are in
 RUN_DIR/status, which only that user enters.

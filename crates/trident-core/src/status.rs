@@ -191,7 +191,8 @@ pub struct Observed {
 pub enum Health {
     /// In rotation and answering.
     Serving,
-    /// Every worker busy for longer than the threshold, or requests waiting in its queue.
+    /// Every worker slot busy, with requests waiting in its queue or for longer than the
+    /// threshold.
     Blocked,
     /// Out of nginx's rotation (`down` in nginx.conf).
     Drained,
@@ -605,8 +606,12 @@ fn judge(
             format!("{ctl} update adds it (the files on disk must name it)"),
         );
     }
+    // uWSGI's master samples the queue once a second: a queue beside a free slot is a
+    // connection being accepted (measured: a status probe of one run seen by the next),
+    // not a blocked replica.
+    let all_busy = matches!((row.busy, row.slots), (Some(b), Some(s)) if s > 0 && b == s);
     let blocked = match (row.busy, row.slots, row.longest_s, row.queue) {
-        (_, _, _, Some(q)) if q > 0 => Some(format!(
+        (_, _, _, Some(q)) if q > 0 && all_busy => Some(format!(
             "{q} request{} waiting in its queue; {}/{} worker slots busy",
             if q == 1 { "" } else { "s" },
             row.busy.unwrap_or(0),
@@ -793,7 +798,7 @@ mod tests {
             rss: None,
         };
         let queued = ObservedReplica {
-            stats: Some(Ok(stats(2, 1_059, 3))),
+            stats: Some(Ok(stats(4, 1_060, 3))),
             ..fine()
         };
         let just_full = ObservedReplica {
@@ -802,6 +807,31 @@ mod tests {
         };
         let r = all(["RUNNING"; 3], vec![full, queued, just_full]);
         assert_eq!(words(&r), ["blocked", "blocked", "serving"]);
+        assert_eq!((r.summary.blocked, r.summary.queued), (2, 3));
+        // A queue sampled beside a free slot: being accepted, not blocked.
+        let stale = ObservedReplica {
+            stats: Some(Ok(stats(0, 0, 1))),
+            ..fine()
+        };
+        assert_eq!(
+            words(&all(["RUNNING"; 3], vec![stale, fine(), fine()]))[0],
+            "serving"
+        );
+        let r = all(
+            ["RUNNING"; 3],
+            vec![
+                ObservedReplica {
+                    stats: Some(Ok(stats(4, 1_055, 0))),
+                    probe: None,
+                    rss: None,
+                },
+                ObservedReplica {
+                    stats: Some(Ok(stats(4, 1_060, 3))),
+                    ..fine()
+                },
+                fine(),
+            ],
+        );
         assert_eq!(r.replicas[0].longest_s, Some(5));
         assert!(
             r.replicas[0].reason.contains("4/4"),
