@@ -150,15 +150,7 @@ fn an_idle_stack_serves_everywhere_and_its_report_matches_the_schema() {
     let dep = Deployment::new("home", 3, &[]);
     let mut run = dep.start();
     run.warm_up();
-    // Past supervisord's startsecs every program is RUNNING.
-    wait_report(&dep, Duration::from_secs(10), |v| {
-        v["nginx"]["state"] == "RUNNING"
-            && v["replicas"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| r["state"] == "RUNNING")
-    });
+    wait_running(&dep);
     let (v, code) = report(&dep);
     assert_eq!(code, Some(0), "{v:#}");
     assert_conforms(&v);
@@ -237,6 +229,18 @@ fn wait_report(
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Waits until every program is RUNNING (past supervisord's startsecs).
+fn wait_running(dep: &Deployment) {
+    wait_report(dep, Duration::from_secs(10), |v| {
+        v["nginx"]["state"] == "RUNNING"
+            && v["replicas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["state"] == "RUNNING")
+    });
 }
 
 #[test]
@@ -518,4 +522,32 @@ fn watch_redraws_in_place_on_a_terminal_and_prints_plain_reports_otherwise() {
     let homes = tty.matches("\x1b[H").count();
     assert!(homes >= 3, "{homes} redraws:\n{tty:?}");
     assert!(tty.contains("\x1b[J"), "{tty:?}");
+}
+
+#[test]
+fn a_hung_replica_shows_blocked_by_its_probe_and_serves_when_resumed() {
+    let dep = Deployment::new("home", 3, &[]);
+    let mut run = dep.start();
+    run.warm_up();
+    wait_running(&dep);
+    // SIGSTOP on its master and workers: the stats socket is not answered, the kernel still
+    // queues connections; only the probe can tell.
+    let pids = run.freeze("p1");
+    let t = Instant::now();
+    let (v, code) = report(&dep);
+    let took = t.elapsed();
+    assert_eq!(code, Some(1), "{v:#}");
+    let r = row(&v, "p1");
+    assert_eq!(r["health"], "blocked", "{v:#}");
+    assert!(r["stats_error"].is_string(), "{v:#}");
+    assert!(
+        r["reason"].as_str().unwrap().contains("does not answer"),
+        "{v:#}"
+    );
+    assert_eq!(health(&v, "p0"), "serving");
+    eprintln!("status with p1 hung took {:.2} s", took.as_secs_f64());
+    trident_e2e::signal("CONT", &pids);
+    wait_report(&dep, Duration::from_secs(10), |v| {
+        health(v, "p1") == "serving"
+    });
 }

@@ -17,8 +17,12 @@ use trident_core::{ValidSpec, NGINX_CONF, SUPERVISORD_CONF};
 use crate::probe::{self, Endpoint};
 use crate::supervisor::Supervisor;
 
-/// How long a stats socket, nginx's status socket or a probe may take.
+/// How long a probe or nginx's status socket may take (with app hosts: the connect timeout
+/// nginx itself uses).
 pub const ASK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a stats socket may take: local, and answered by uWSGI's master (a stopped or
+/// hung master leaves the probe to tell).
+const STATS_TIMEOUT: Duration = Duration::from_secs(1);
 /// How much of supervisord's log is read for restarts (its end).
 const LOG_TAIL: u64 = 1 << 20;
 /// A stats document larger than this is refused (64 replicas' worth is about 3 KiB each).
@@ -123,7 +127,7 @@ fn all_busy(s: &UwsgiStats) -> bool {
 /// Reads a uWSGI stats socket: it writes one JSON document and closes.
 fn stats_of(path: &str) -> Result<UwsgiStats, String> {
     let s = UnixStream::connect(path).map_err(|e| format!("{path}: {e}"))?;
-    let _ = s.set_read_timeout(Some(ASK_TIMEOUT));
+    let _ = s.set_read_timeout(Some(STATS_TIMEOUT));
     let mut raw = Vec::new();
     s.take(STATS_LIMIT)
         .read_to_end(&mut raw)
