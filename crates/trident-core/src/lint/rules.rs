@@ -115,6 +115,9 @@ rules! {
     UwsgiAllInterfaces = "uwsgi/all-interfaces", Warning,
         "a uwsgi socket bound on every interface (`:PORT`, `0.0.0.0`, `[::]`)",
         "the uwsgi protocol has no authentication: anyone who reaches the port bypasses nginx and chooses every CGI variable (REMOTE_ADDR...)";
+    UwsgiStatsExposed = "uwsgi/stats-exposed", Warning,
+        "uWSGI's stats server on a TCP port or an abstract socket (`stats = 127.0.0.1:9191`, `:9191`, `@name`)",
+        "anyone who can connect (every local user; on `:PORT` every host) reads each running request's headers, cookies and Authorization included, and every worker's state";
     UwsgiWorkersZero = "uwsgi/workers-zero", Error,
         "`workers` that resolves to 0 for some program",
         "`$(VAR)` of an unset variable stays literal and reads as 0: `*** Operational MODE: no-workers ***`, the socket is bound and nobody ever answers (504 after 3 x uwsgi_read_timeout)";

@@ -199,6 +199,12 @@ fn root(model: &Model<'_>, f: usize, s: &Section<'_>, out: &mut Out<'_>) {
     }
 }
 
+/// A stats address others can connect to: TCP (`HOST:PORT`, `:PORT`) or a Linux abstract
+/// socket (`@name`, no file permissions); a path is a file only its directory guards.
+fn stats_exposed(value: &str) -> bool {
+    value.starts_with('@') || (!value.starts_with('/') && value.contains(':'))
+}
+
 /// What the replicas read once `$(VAR)`s are expanded: one finding per entry, naming every
 /// program it holds for.
 fn replica_rules(replicas: &[Replica<'_>], out: &mut Out<'_>) {
@@ -220,6 +226,10 @@ fn replica_rules(replicas: &[Replica<'_>], out: &mut Out<'_>) {
                     && super::model::address(&o.value).starts_with("*:")
                 {
                     RuleId::UwsgiAllInterfaces
+                } else if matches!(o.key.as_ref(), "stats" | "stats-server")
+                    && stats_exposed(o.value.trim())
+                {
+                    RuleId::UwsgiStatsExposed
                 } else {
                     continue;
                 },
@@ -238,6 +248,10 @@ fn replica_rules(replicas: &[Replica<'_>], out: &mut Out<'_>) {
                     e.key,
                     o.unset.join("), $(")
                 ),
+                RuleId::UwsgiStatsExposed => format!(
+                    "{} = {} serves every running request's headers to whoever connects",
+                    e.key, e.value
+                ),
                 _ => format!("socket = {} binds every interface", e.value),
             };
             found
@@ -252,6 +266,7 @@ fn replica_rules(replicas: &[Replica<'_>], out: &mut Out<'_>) {
         let hint = match rule {
             RuleId::UwsgiWorkersZero => "write a literal number (workers = 2), or set the variable in each program's environment".to_string(),
             RuleId::UwsgiUnsetVar => "set it in each [program:x] environment (environment = VAR=\"value\") or write the value here".to_string(),
+            RuleId::UwsgiStatsExposed => "serve it on a unix socket in a directory only the app's user enters: stats = /srv/app/run/status/$(SUPERVISOR_PROCESS_NAME).stats, the directory made with install -d -m 0700 (trident generate does this)".to_string(),
             _ => "bind loopback: socket = 127.0.0.1:$(S_PORT) (or a unix socket in the run directory)".to_string(),
         };
         out.add(rule, file, at, format!("{detail}{whom}"), hint);

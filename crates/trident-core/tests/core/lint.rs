@@ -222,6 +222,7 @@ const CASES: &[Case] = &[
     case("uwsgi/unknown-option", U, "max-requests = 2000", "max-request = 2000", 14),
     case("uwsgi/no-plugin", U, "plugins = python3\n", "", 8),
     case("uwsgi/all-interfaces", U, "socket = 127.0.0.1:$(S_PORT)", "socket = :$(S_PORT)", 10),
+    case("uwsgi/stats-exposed", U, "harakiri = 60", "stats = 127.0.0.1:9191", 15),
     found_in(case("uwsgi/workers-zero", S, "S_PORT=\"9001\",WORKERS=\"4\"", "S_PORT=\"9001\",WORKERS=\"0\"", 12), U),
     case("uwsgi/unset-var", U, "harakiri = 60", "harakiri = $(HARAKIRI)", 15),
     case("uwsgi/quoted-env", U, "env = LANG=en_US.UTF-8", "env = LANG='en_US.UTF-8'", 16),
