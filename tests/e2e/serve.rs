@@ -219,3 +219,22 @@ fn nginx_serves_a_large_upstream_from_its_zone() {
         );
     }
 }
+
+/// A killed nginx (SIGKILL, the OOM killer, power loss) leaves its status socket behind, and
+/// nginx refuses to bind over it ("Address already in use"): the program's command clears
+/// it first, so the stack starts and serves.
+#[test]
+fn a_stale_status_socket_does_not_keep_nginx_down() {
+    let dep = Deployment::new("home", 2, &[]);
+    let stale = dep.path("run/status/nginx.sock");
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    assert!(stale.exists());
+    let mut run = dep.start();
+    run.warm_up();
+    let replies = load(dep.listen, 10, 2, "GET", "/", "stale", T);
+    assert!(
+        replies.iter().all(|r| r.status == 200),
+        "{replies:?}\n{}",
+        run.logs()
+    );
+}
