@@ -317,3 +317,35 @@ impl Steady {
             .collect()
     }
 }
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+/// What [`Steady`] measured: (requests, failed, p50, p99, max), the times in ms over the
+/// fast requests (GET / and POST /; every third request of a client is the slow one).
+pub fn fast_latency(replies: &[(String, String, Reply)]) -> (usize, usize, f64, f64, f64) {
+    let failed = replies.iter().filter(|(_, _, r)| r.status != 200).count();
+    let mut ms: Vec<f64> = replies
+        .iter()
+        .filter(|(_, id, _)| {
+            id.rsplit('-')
+                .next()
+                .and_then(|i| i.parse::<usize>().ok())
+                .is_some_and(|i| i % 3 != 2)
+        })
+        .map(|(_, _, r)| r.took.as_secs_f64() * 1000.0)
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    (
+        replies.len(),
+        failed,
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.99),
+        ms.last().copied().unwrap_or(0.0),
+    )
+}

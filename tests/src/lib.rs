@@ -18,7 +18,9 @@ pub use account::{
 };
 pub use browser::ChromeDriver;
 pub use deployment::{make_dirs, status_dir, Deployment, Running};
-pub use http::{free_ports, http, http_at, http_with, listening, load, Reply, Steady};
+pub use http::{
+    fast_latency, free_ports, http, http_at, http_with, listening, load, Reply, Steady,
+};
 pub use process::{alive, descendants, signal};
 pub use tools::{copy_tree, django_fixture, require_tools, trident, trident_bin, INSTALL};
 

@@ -18,6 +18,8 @@ use crate::supervisor::{Fault, Process, Reread, State, Supervisor};
 
 /// How long a replica may take from `start` to answering through its socket.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// At most this many rounds of probes warm a restarted replica's workers.
+const WARM_ROUNDS: usize = 10;
 /// How long nginx may take to start its new workers after a reload.
 const RELOAD_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -265,7 +267,10 @@ impl<'a> Stack<'a> {
         let mut last;
         loop {
             match probe::status(&endpoint, &host, Duration::from_secs(10)) {
-                Ok(status) if status < 500 => return Ok(t.elapsed()),
+                Ok(status) if status < 500 => {
+                    self.warm(k, &endpoint, &host);
+                    return Ok(t.elapsed());
+                }
                 Ok(status) => last = format!("it answered {status}"),
                 Err(e) => last = e,
             }
@@ -282,6 +287,36 @@ impl<'a> Stack<'a> {
                 )));
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Asks replica `k` until each of its workers has served a request, as its stats show:
+    /// a worker's first request pays the app's lazy start-up (measured with the fixture
+    /// Django app: a rollout's p99 was 34 ms against 4 ms steady, from the first request of
+    /// each restarted replica's second worker; each ingredient of a rollout alone stayed
+    /// under 5 ms). Probes go out `slots` at a time so the workers share them; at most
+    /// [`WARM_ROUNDS`] rounds. Without readable stats (a stack from before the stats
+    /// socket), nothing more is asked.
+    fn warm(&mut self, k: u32, endpoint: &Endpoint, host: &str) {
+        let socket = self.valid.layout().stats_socket(k);
+        for _ in 0..WARM_ROUNDS {
+            let Ok(stats) = crate::status::stats_of(&socket) else {
+                return;
+            };
+            let cold = stats.workers.iter().filter(|w| w.requests == 0).count();
+            if cold == 0 {
+                return;
+            }
+            let slots = stats
+                .workers
+                .iter()
+                .map(|w| w.cores.len().max(1))
+                .sum::<usize>();
+            std::thread::scope(|s| {
+                for _ in 0..slots {
+                    s.spawn(|| probe::status(endpoint, host, Duration::from_secs(10)));
+                }
+            });
         }
     }
 

@@ -125,7 +125,7 @@ fn all_busy(s: &UwsgiStats) -> bool {
 }
 
 /// Reads a uWSGI stats socket: it writes one JSON document and closes.
-fn stats_of(path: &str) -> Result<UwsgiStats, String> {
+pub(crate) fn stats_of(path: &str) -> Result<UwsgiStats, String> {
     let s = UnixStream::connect(path).map_err(|e| format!("{path}: {e}"))?;
     let _ = s.set_read_timeout(Some(STATS_TIMEOUT));
     let mut raw = Vec::new();

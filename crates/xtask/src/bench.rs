@@ -551,13 +551,25 @@ fn rollout(out: &mut String) -> Result<(), String> {
         "--example",
         "rollout_bench",
     ]))?;
+    let breakdown = output(cargo().args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "trident-e2e",
+        "--example",
+        "rollout_breakdown",
+    ]))?;
     let _ = writeln!(
         out,
         "## 5. Rollout under load
 
 `trident rollout` on a real stack (`cargo run -p trident-e2e --example rollout_bench`).
 
-{text}"
+{text}
+Where a rollout's latency comes from: each of its ingredients alone under the same load, then the rollout (`cargo run --release -p trident-e2e --example rollout_breakdown`). Each ingredient alone stayed near steady state; the rollout's excess was the first request of each restarted replica's second worker (the readiness probe had warmed one worker), so rollout now asks a restarted replica until its stats show every worker has served a request.
+
+{breakdown}"
     );
     Ok(())
 }
