@@ -3,10 +3,11 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use trident_e2e::{http, running_as_root, stack_id, Deployment, Running, STACK_GROUP, STACK_USER};
+use trident_e2e::{
+    as_user, http, running_as_root, stack_id, Deployment, Running, STACK_GROUP, STACK_USER,
+};
 
 /// The real uid of a process, from `/proc/PID/status`.
 fn uid_of(pid: u32) -> Option<u32> {
@@ -23,18 +24,6 @@ fn cmdline(pid: u32) -> String {
 }
 
 /// Runs `args` as `user` (its own group, no supplementary groups), as `su` would.
-fn as_user(user: &str, group: &str, args: &[&str]) -> Output {
-    Command::new("setpriv")
-        .args([
-            &format!("--reuid={user}"),
-            &format!("--regid={group}"),
-            "--clear-groups",
-        ])
-        .args(args)
-        .output()
-        .expect("run setpriv (util-linux)")
-}
-
 fn require_root() {
     assert!(
         running_as_root(),

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use trident_e2e::{trident_bin, Deployment, Steady, STACK_GROUP, STACK_USER};
+use trident_e2e::{as_user, trident_bin, Deployment, Steady, STACK_GROUP, STACK_USER};
 
 /// `trident status` with the deployment's spec flags and `extra`.
 fn status(dep: &Deployment, extra: &[&str]) -> Output {
@@ -185,30 +185,7 @@ fn an_idle_stack_serves_everywhere_and_its_report_matches_the_schema() {
 
 /// A uwsgi-protocol request for `/slow?who=WHO&secs=SECS`, straight to a replica's socket.
 fn slow_packet(who: &str, secs: u32) -> Vec<u8> {
-    let query = format!("who={who}&secs={secs}");
-    let vars = [
-        ("REQUEST_METHOD", "GET"),
-        ("REQUEST_URI", "/slow"),
-        ("PATH_INFO", "/slow"),
-        ("QUERY_STRING", query.as_str()),
-        ("SERVER_PROTOCOL", "HTTP/1.1"),
-        ("SERVER_NAME", "localhost"),
-        ("SERVER_PORT", "80"),
-        ("REMOTE_ADDR", "127.0.0.1"),
-        ("HTTP_HOST", "localhost"),
-    ];
-    let mut body = Vec::new();
-    for (k, v) in vars {
-        for part in [k, v] {
-            body.extend_from_slice(&(part.len() as u16).to_le_bytes());
-            body.extend_from_slice(part.as_bytes());
-        }
-    }
-    let mut packet = vec![0u8];
-    packet.extend_from_slice(&(body.len() as u16).to_le_bytes());
-    packet.push(0);
-    packet.extend_from_slice(&body);
-    packet
+    trident_live::probe::request_with_query("/slow", &format!("who={who}&secs={secs}"), "localhost")
 }
 
 /// Polls the JSON report (every 100 ms, at most `limit`) until `done` holds for it.
@@ -420,17 +397,6 @@ fn only_the_stack_user_reads_the_stats_and_it_needs_no_root() {
     let mut run = dep.start();
     run.warm_up();
     let stats = dep.path("run/status/p0.stats");
-    let as_user = |user: &str, group: &str, args: &[&str]| {
-        Command::new("setpriv")
-            .args([
-                &format!("--reuid={user}"),
-                &format!("--regid={group}"),
-                "--clear-groups",
-            ])
-            .args(args)
-            .output()
-            .expect("run setpriv (util-linux)")
-    };
     let connect = format!(
         "import socket; s = socket.socket(socket.AF_UNIX); s.connect({:?}); print(len(s.recv(65536)))",
         stats.to_str().unwrap()

@@ -25,6 +25,19 @@ pub fn stack_user_flags() -> &'static [&'static str] {
     }
 }
 
+/// Runs `args` as `user`:`group` (util-linux `setpriv`, no supplementary groups).
+pub fn as_user(user: &str, group: &str, args: &[&str]) -> std::process::Output {
+    Command::new("setpriv")
+        .args([
+            &format!("--reuid={user}"),
+            &format!("--regid={group}"),
+            "--clear-groups",
+        ])
+        .args(args)
+        .output()
+        .expect("run setpriv (util-linux)")
+}
+
 /// The uid or gid (`-g`) of the stack user, from `id`.
 pub fn stack_id(flag: &str) -> u32 {
     let o = Command::new("id")

@@ -14,7 +14,7 @@ pub mod webdriver;
 use std::path::{Path, PathBuf};
 
 pub use account::{
-    app_writable, running_as_root, stack_id, stack_user_flags, STACK_GROUP, STACK_USER,
+    app_writable, as_user, running_as_root, stack_id, stack_user_flags, STACK_GROUP, STACK_USER,
 };
 pub use browser::ChromeDriver;
 pub use deployment::{make_dirs, status_dir, Deployment, Running};

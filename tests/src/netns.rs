@@ -155,10 +155,11 @@ impl Net {
         )
     }
 
-    /// Runs `args` in `role`'s namespace with `root` mounted on `home`, as
-    /// [`Net::start_supervisord`] sees the host's files; returns its output, whatever its
-    /// exit status.
-    pub fn exec_mounted(&self, role: &str, root: &Path, home: &Path, args: &[&str]) -> Output {
+    /// `sh -c SCRIPT` in `role`'s namespace, `root` mounted on `home` first, `args` exec'd
+    /// (each quoted for the shell). `ip netns exec` enters a new mount namespace (mounts do
+    /// not propagate back) and execs the shell, so the child's PID is the shell's, then the
+    /// command's.
+    fn mounted(&self, role: &str, root: &Path, home: &Path, args: &[&str]) -> Command {
         let quoted: Vec<String> = args
             .iter()
             .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
@@ -169,15 +170,23 @@ impl Net {
             home.display(),
             quoted.join(" ")
         );
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.host(role).ns,
-                "/bin/sh",
-                "-c",
-                &script,
-            ])
+        let mut cmd = Command::new("ip");
+        cmd.args([
+            "netns",
+            "exec",
+            &self.host(role).ns,
+            "/bin/sh",
+            "-c",
+            &script,
+        ]);
+        cmd
+    }
+
+    /// Runs `args` in `role`'s namespace with `root` mounted on `home`, as
+    /// [`Net::start_supervisord`] sees the host's files; returns its output, whatever its
+    /// exit status.
+    pub fn exec_mounted(&self, role: &str, root: &Path, home: &Path, args: &[&str]) -> Output {
+        self.mounted(role, root, home, args)
             .output()
             .expect("run ip netns exec")
     }
@@ -187,23 +196,14 @@ impl Net {
     /// paths, as on separate machines. Output goes to `root/log/supervisord.stdout`.
     pub fn start_supervisord(&mut self, role: &str, root: &Path, home: &Path) {
         let log = fs::File::create(root.join("log/supervisord.stdout")).unwrap();
-        let script = format!(
-            "mount --bind '{}' '{}' && exec /usr/bin/supervisord -n -c '{}/etc/supervisord.conf'",
-            root.display(),
-            home.display(),
-            home.display()
-        );
-        // `ip netns exec` enters a new mount namespace (mounts do not propagate back) and
-        // execs the command, so the child's PID is the shell's, then supervisord's.
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.host(role).ns,
-                "/bin/sh",
-                "-c",
-                &script,
-            ])
+        let conf = home.join("etc/supervisord.conf");
+        let child = self
+            .mounted(
+                role,
+                root,
+                home,
+                &["/usr/bin/supervisord", "-n", "-c", conf.to_str().unwrap()],
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)

@@ -10,11 +10,21 @@ pub use trident_core::status::Probe;
 
 /// The uwsgi request packet for `GET path` with Host `host`.
 pub fn request(path: &str, host: &str) -> Vec<u8> {
+    request_with_query(path, "", host)
+}
+
+/// The uwsgi request packet for `GET path?query` with Host `host`.
+pub fn request_with_query(path: &str, query: &str, host: &str) -> Vec<u8> {
+    let uri = if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    };
     let vars: [(&str, &str); 11] = [
         ("REQUEST_METHOD", "GET"),
-        ("REQUEST_URI", path),
+        ("REQUEST_URI", &uri),
         ("PATH_INFO", path),
-        ("QUERY_STRING", ""),
+        ("QUERY_STRING", query),
         ("SERVER_PROTOCOL", "HTTP/1.1"),
         ("REQUEST_SCHEME", "http"),
         ("SERVER_NAME", host),

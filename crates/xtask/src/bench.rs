@@ -320,14 +320,7 @@ fn web(out: &mut String) -> Result<(), String> {
     )?;
     let _ = writeln!(out, "Measured in headless Chromium ({}) with `performance.now()` (`cargo run -p trident-e2e --example web_bench`): each input event goes to the Replicas number box, and an input counts as done when the last of the three panes has been patched.\n\n{text}", first_line("chromium", &["--version"]));
     // Lighthouse audits the shipped page (dist/, built by web_build above).
-    let scores = output(cargo().args([
-        "run",
-        "--quiet",
-        "-p",
-        "trident-e2e",
-        "--example",
-        "lighthouse",
-    ]))?;
+    let scores = example("lighthouse", false)?;
     let _ = writeln!(out, "{scores}");
     Ok(())
 }
@@ -523,15 +516,19 @@ fn floors() -> Result<Vec<(&'static str, u64, u64)>, String> {
     Ok(sizes)
 }
 
+/// Runs `cargo run -p trident-e2e --example NAME` (in release when `release`: the
+/// measurements whose `trident` binary is timed) and returns what it printed.
+fn example(name: &str, release: bool) -> Result<String, String> {
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet"]);
+    if release {
+        cmd.arg("--release");
+    }
+    output(cmd.args(["-p", "trident-e2e", "--example", name]))
+}
+
 fn stack(out: &mut String) -> Result<(), String> {
-    let text = output(cargo().args([
-        "run",
-        "--quiet",
-        "-p",
-        "trident-e2e",
-        "--example",
-        "stack_bench",
-    ]))?;
+    let text = example("stack_bench", false)?;
     let _ = writeln!(
         out,
         "## 4. Real stack\n\n{} / uWSGI {} / supervisor {} / Django from Debian, on 127.0.0.1 (`cargo run -p trident-e2e --example stack_bench`).\n\n{text}",
@@ -543,23 +540,8 @@ fn stack(out: &mut String) -> Result<(), String> {
 }
 
 fn rollout(out: &mut String) -> Result<(), String> {
-    let text = output(cargo().args([
-        "run",
-        "--quiet",
-        "-p",
-        "trident-e2e",
-        "--example",
-        "rollout_bench",
-    ]))?;
-    let breakdown = output(cargo().args([
-        "run",
-        "--quiet",
-        "--release",
-        "-p",
-        "trident-e2e",
-        "--example",
-        "rollout_breakdown",
-    ]))?;
+    let text = example("rollout_bench", false)?;
+    let breakdown = example("rollout_breakdown", true)?;
     let _ = writeln!(
         out,
         "## 5. Rollout under load
@@ -575,15 +557,7 @@ Where a rollout's latency comes from: each of its ingredients alone under the sa
 }
 
 fn status(out: &mut String) -> Result<(), String> {
-    let text = output(cargo().args([
-        "run",
-        "--quiet",
-        "--release",
-        "-p",
-        "trident-e2e",
-        "--example",
-        "status_bench",
-    ]))?;
+    let text = example("status_bench", true)?;
     let _ = writeln!(
         out,
         "## 6. `trident status`
