@@ -299,6 +299,11 @@ impl Layout {
         join(&self.dirs.run, SUPERVISOR_SOCKET)
     }
 
+    /// supervisord's own log: `LOG/supervisord.log`.
+    pub fn supervisord_log(&self) -> String {
+        join(&self.dirs.log, "supervisord.log")
+    }
+
     /// The directory of the status sockets: `RUN/status` (see [`STATUS_DIR`]).
     pub fn status_dir(&self) -> String {
         join(&self.dirs.run, STATUS_DIR)

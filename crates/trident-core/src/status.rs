@@ -375,7 +375,7 @@ impl Report {
     }
 }
 
-/// Where replica `k` of `valid` runs: (program name, app host name, endpoint), in order.
+/// Every replica of `valid`: (program name, app host name, endpoint), host by host, in order.
 pub fn replicas(valid: &ValidSpec) -> Vec<(String, Option<String>, String)> {
     let layout = valid.layout();
     let mut out = Vec::new();

@@ -297,7 +297,7 @@ impl<'a> Stack<'a> {
     /// under 5 ms). Probes go out `slots` at a time so the workers share them; at most
     /// [`WARM_ROUNDS`] rounds. Without readable stats (a stack from before the stats
     /// socket), nothing more is asked.
-    fn warm(&mut self, k: u32, endpoint: &Endpoint, host: &str) {
+    fn warm(&self, k: u32, endpoint: &Endpoint, host: &str) {
         let socket = self.valid.layout().stats_socket(k);
         for _ in 0..WARM_ROUNDS {
             let Ok(stats) = crate::status::stats_of(&socket) else {

@@ -90,7 +90,7 @@ pub fn observe(valid: &ValidSpec) -> Result<Observed, NotThisStack> {
         programs,
         nginx_conf,
         nginx,
-        supervisord_log: tail(&format!("{}/supervisord.log", layout.dirs.log)),
+        supervisord_log: tail(&layout.supervisord_log()),
         replicas,
     })
 }

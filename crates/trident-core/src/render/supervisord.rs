@@ -99,7 +99,7 @@ fn control(ctx: &Context<'_>, o: &mut String) {
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "[supervisord]");
-    let _ = writeln!(o, "logfile = {}/supervisord.log", percent(&d.log));
+    let _ = writeln!(o, "logfile = {}", percent(&ctx.layout.supervisord_log()));
     let _ = writeln!(o, "logfile_maxbytes = {}MB", ctx.spec.log_max_mb);
     let _ = writeln!(o, "logfile_backups = {}", ctx.spec.log_backups);
     let _ = writeln!(o, "pidfile = {}/supervisord.pid", percent(&d.run));
