@@ -185,9 +185,8 @@ pub struct Observed {
     pub replicas: Vec<ObservedReplica>,
 }
 
-/// A replica's condition, in one word.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// A replica's condition, in one word; the table and the JSON spell it with [`Health::word`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Health {
     /// In rotation and answering.
     Serving,
@@ -202,6 +201,12 @@ pub enum Health {
     Restarting,
     /// Not running.
     Down,
+}
+
+impl Serialize for Health {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.word())
+    }
 }
 
 impl Health {
