@@ -13,6 +13,11 @@ use web_sys::{Element, Event, HtmlInputElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 async fn mount() -> Element {
+    // The app reads its spec from the share query, which an earlier test's app writes up to
+    // 250 ms after its last change (even after its root is removed): let that write land,
+    // then start every test from the defaults.
+    yew::platform::time::sleep(Duration::from_millis(300)).await;
+    trident_web::browser::replace_query("");
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
