@@ -163,6 +163,57 @@ fn a_replica_without_worker_count_refuses_to_start() {
     );
 }
 
+/// What the `backlog-over-somaxconn` warning says: a `listen` above the host's
+/// net.core.somaxconn stops uWSGI at start, and at somaxconn it starts.
+#[test]
+fn a_backlog_over_somaxconn_stops_the_replica_and_somaxconn_itself_starts() {
+    let somaxconn: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .expect("read /proc/sys/net/core/somaxconn")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        somaxconn < 65_535,
+        "somaxconn {somaxconn} leaves no larger backlog to try"
+    );
+    for (backlog, starts) in [(somaxconn + 1, false), (somaxconn, true)] {
+        let b = backlog.to_string();
+        let dep = Deployment::new("home", 1, &["--listen-backlog", &b]);
+        let mut child = std::process::Command::new("/usr/bin/uwsgi")
+            .arg("--ini")
+            .arg(dep.path("etc/webapp.ini"))
+            .env("S_PORT", dep.base_port.to_string())
+            .env("WORKER_COUNT", "1")
+            .env("SUPERVISOR_PROCESS_NAME", "p0")
+            .current_dir(dep.path("app"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dep.path("log/p0.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + T;
+        let mut exited = None;
+        while exited.is_none() && !listening(dep.base_port) && std::time::Instant::now() < deadline
+        {
+            exited = child.try_wait().unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let up = listening(dep.base_port);
+        trident_e2e::signal("QUIT", &[child.id()]);
+        let _ = child.wait();
+        let log = std::fs::read_to_string(dep.path("log/p0.log")).unwrap_or_default();
+        assert_eq!(
+            up, starts,
+            "listen = {backlog}, somaxconn {somaxconn}:\n{log}"
+        );
+        if !starts {
+            assert!(
+                log.contains("greater than the system max net.core.somaxconn"),
+                "{log}"
+            );
+        }
+    }
+}
+
 #[test]
 fn an_import_error_stops_the_replica_instead_of_serving_500() {
     // Regression guard: without need-app uWSGI served 500 for every request.
@@ -236,5 +287,51 @@ fn a_stale_status_socket_does_not_keep_nginx_down() {
         replies.iter().all(|r| r.status == 200),
         "{replies:?}\n{}",
         run.logs()
+    );
+}
+
+/// nginx's own 502 and 504 pages end in `<hr><center>nginx</center>`: the generated ones name
+/// no software, keep their status, and the app's own error answers pass through untouched.
+#[test]
+fn error_pages_name_no_software_and_the_apps_own_pass_through() {
+    let leaks = |body: &str| body.to_ascii_lowercase().contains("nginx");
+    // 502: no replica running, nginx alone.
+    let dep = Deployment::new("home", 1, &["--read-timeout", "1"]);
+    let mut run = dep.start();
+    run.warm_up();
+    // The app's own 503 and 502 bodies are not replaced.
+    for code in [502, 503] {
+        let r = trident_e2e::http("GET", dep.listen, &format!("/fail?code={code}"), "own", T);
+        assert_eq!(r.status, code, "{r:?}");
+        assert_eq!(r.body, format!("the app says {code}"), "{r:?}");
+    }
+    // 504: the only replica answers after the read timeout.
+    let r = trident_e2e::http("GET", dep.listen, "/slow?who=any&secs=3", "504", T);
+    assert_eq!(r.status, 504, "{r:?}\n{}", run.logs());
+    assert!(
+        r.body
+            .starts_with("<!doctype html><title>504 Gateway Timeout</title>"),
+        "{r:?}"
+    );
+    assert!(
+        !leaks(&r.body),
+        "the 504 page names the software: {}",
+        r.body
+    );
+    assert_eq!(r.header("Content-Type"), Some("text/html"), "{r:?}");
+    // 502: the replica stopped; nginx has nowhere to send the request.
+    let o = dep.ctl(&["stop", "p0"]);
+    assert!(o.status.success(), "{o:?}");
+    let r = trident_e2e::http("GET", dep.listen, "/", "502", T);
+    assert_eq!(r.status, 502, "{r:?}\n{}", run.logs());
+    assert!(
+        r.body
+            .starts_with("<!doctype html><title>502 Bad Gateway</title>"),
+        "{r:?}"
+    );
+    assert!(
+        !leaks(&r.body),
+        "the 502 page names the software: {}",
+        r.body
     );
 }

@@ -383,6 +383,34 @@ fn app_locations(ctx: &Context<'_>, o: &mut String) {
     let next: Vec<&str> = spec.next_upstream.iter().map(|n| n.as_str()).collect();
     let _ = writeln!(o, "            uwsgi_next_upstream {};", next.join(" "));
     let _ = writeln!(o, "        }}");
+    error_pages(o);
+}
+
+/// nginx's own 502, 503 and 504 pages end in `<hr><center>nginx</center>` even with
+/// `server_tokens off`; these name no software. The app's own error answers pass through
+/// untouched (`uwsgi_intercept_errors` stays off).
+const ERROR_PAGES: &str = "502 Bad Gateway|503 Service Unavailable|504 Gateway Timeout";
+
+fn error_pages(o: &mut String) {
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "        # nginx's own error pages name nginx; these name no software."
+    );
+    for page in ERROR_PAGES.split('|') {
+        let code = &page[..3];
+        let _ = writeln!(o, "        error_page {code} @trident_{code};");
+    }
+    for page in ERROR_PAGES.split('|') {
+        let code = &page[..3];
+        let _ = writeln!(o, "        location @trident_{code} {{");
+        let _ = writeln!(o, "            default_type text/html;");
+        let _ = writeln!(
+            o,
+            "            return {code} \"<!doctype html><title>{page}</title><h1>{page}</h1>\";"
+        );
+        let _ = writeln!(o, "        }}");
+    }
 }
 
 fn upstream(ctx: &Context<'_>, o: &mut String) {
