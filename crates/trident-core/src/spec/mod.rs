@@ -152,7 +152,7 @@ spec! {
         "recycle a worker after N requests (0 = never)";
     harakiri: u32 = 0, Uwsgi range(0, 86_400, "0 turns it off"), "Harakiri", "SECS",
         "kill a worker stuck in one request this long (0 = off)";
-    listen_backlog: Option<u32> = None, Uwsgi range(0, 65_535, "the kernel caps it at somaxconn"), "Listen backlog", "N",
+    listen_backlog: Option<u32> = None, Uwsgi range(0, 65_535, "above net.core.somaxconn uWSGI refuses to start"), "Listen backlog", "N",
         "uWSGI listen backlog per replica [default: uWSGI's 100]";
     master: bool = true, Uwsgi, "Master process", "BOOL",
         "run the uWSGI master process";

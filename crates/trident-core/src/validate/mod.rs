@@ -164,6 +164,10 @@ fn ports(spec: &Spec, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `net.core.somaxconn` on Linux since 5.4 (128 before): uWSGI 2.0.21 refuses to start with a
+/// larger `listen` (measured).
+const DEFAULT_SOMAXCONN: u32 = 4096;
+
 fn processes(spec: &Spec, out: &mut Vec<Diagnostic>) {
     if let Some(backlog) = spec.listen_backlog {
         if backlog == 0 {
@@ -172,6 +176,14 @@ fn processes(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 "listen_backlog",
                 "listen_backlog 0 queues a single connection; two requests arriving together at a healthy replica can mark it down",
                 "use 1 or more (measured: 0 marked healthy replicas down for fail_timeout)",
+            ));
+        }
+        if backlog > DEFAULT_SOMAXCONN {
+            out.push(Diagnostic::warning(
+                "backlog-over-somaxconn",
+                "listen_backlog",
+                format!("listen_backlog {backlog} is above {DEFAULT_SOMAXCONN}, Linux's default net.core.somaxconn, above which uWSGI refuses to start"),
+                format!("first raise net.core.somaxconn to {backlog} on every host (sysctl), or use at most {DEFAULT_SOMAXCONN}"),
             ));
         }
     }

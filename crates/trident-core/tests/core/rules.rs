@@ -556,6 +556,12 @@ fn failover_warnings() {
     );
     assert_clean(&with(|s| s.listen_backlog = Some(1)), "listen_backlog");
     assert_warning(
+        &with(|s| s.listen_backlog = Some(4097)),
+        "backlog-over-somaxconn",
+        "listen_backlog",
+    );
+    assert_clean(&with(|s| s.listen_backlog = Some(4096)), "listen_backlog");
+    assert_warning(
         &with(|s| s.harakiri = 120),
         "harakiri-after-read-timeout",
         "harakiri",
