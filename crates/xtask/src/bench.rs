@@ -569,6 +569,19 @@ On a real stack (`cargo run --release -p trident-e2e --example status_bench`; th
     Ok(())
 }
 
+fn options(out: &mut String) -> Result<(), String> {
+    let text = example("options_bench", true)?;
+    let _ = writeln!(
+        out,
+        "## 7. Expert settings
+
+Each setting against its alternative on a real stack, the generated file edited for the alternative (`cargo run --release -p trident-e2e --example options_bench`); what Trident decided from them is in docs/guide.md, \"Expert settings, decided by measurement\".
+
+{text}"
+    );
+    Ok(())
+}
+
 /// Runs every measurement and writes BENCHMARKS.md.
 pub fn bench() -> Result<(), String> {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -596,6 +609,7 @@ pub fn bench() -> Result<(), String> {
     stack(&mut out)?;
     rollout(&mut out)?;
     status(&mut out)?;
+    options(&mut out)?;
     std::fs::write(root().join("BENCHMARKS.md"), &out).map_err(|e| e.to_string())?;
     println!("{out}");
     Ok(())

@@ -135,9 +135,11 @@ pub const BENCH_DIST: &str = "target/dist-bench";
 /// wasm it was 246187 bytes (measured: +111.8 KB), hence the worker. `trident status`
 /// (issue 20: the stats and stub_status lines in the rendered files, the status directory
 /// in the go-live `mkdir` step, the `trident status` step and its sentence) +651 bytes:
-/// 145312 bytes. The guard leaves about 140 bytes for build-to-build jitter (terser and
-/// wasm-opt vary by a few bytes).
-pub const PAGE_BUDGET: u64 = 145_450;
+/// 145312 bytes. Issue 21's expert settings: the error pages that name no software (the
+/// `error_page` lines and their named locations) and the `backlog-over-somaxconn` warning
+/// +555 bytes: 145922 bytes. The guard leaves about 140 bytes for build-to-build jitter
+/// (terser and wasm-opt vary by a few bytes).
+pub const PAGE_BUDGET: u64 = 146_060;
 
 /// Most bytes (gzip -9) of *Check my files*' worker (`check*`: its wasm, wasm-bindgen's JS
 /// and Trunk's loader), fetched only when the view is first used: lint's rules and the
