@@ -137,6 +137,13 @@ fn file_rules(list: &[Directive<'_>], f: usize, modules: bool, in_data: bool, ou
                 "uwsgi_next_upstream retries POST and other non-idempotent requests",
                 "drop non_idempotent unless the app de-duplicates POSTs",
             ),
+            "uwsgi_buffering" if d.arg(0) == Some("off") => out.add(
+                RuleId::NginxBufferingOff,
+                f,
+                d.args[0].at,
+                "uwsgi_buffering off ties a replica's worker to each client's reading speed",
+                "remove it (nginx's default, on, takes the answer and frees the worker); for one streaming view, have the app send X-Accel-Buffering: no",
+            ),
             "upstream" => {
                 let servers = d.children().iter().filter(|c| c.name() == "server").count();
                 let balanced = d.children().iter().any(|c| {

@@ -102,6 +102,9 @@ rules! {
     NginxNonIdempotent = "nginx/non-idempotent", Warning,
         "`uwsgi_next_upstream ... non_idempotent`",
         "a POST that timed out on a slow replica is sent again: measured to run twice";
+    NginxBufferingOff = "nginx/buffering-off", Warning,
+        "`uwsgi_buffering off`",
+        "a slow client holds the replica's worker: measured, a client leaving a 32 MiB answer unread held a one-worker replica 3.8 s (the next request waited that long) and got 6.5-8.3 MiB before uWSGI's 4 s socket-timeout cut it";
 
     UwsgiNoSection = "uwsgi/no-section", Error,
         "a uWSGI ini file without a `[uwsgi]` section",

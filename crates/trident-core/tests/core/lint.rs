@@ -218,6 +218,7 @@ const CASES: &[Case] = &[
     case("nginx/header-buffers", N, "large_client_header_buffers 2 7k;", "large_client_header_buffers 4 8k;", 18),
     case("nginx/round-robin", N, "        least_conn;\n", "", 20),
     case("nginx/non-idempotent", N, "uwsgi_read_timeout 30s;", "uwsgi_next_upstream error timeout non_idempotent;", 42),
+    case("nginx/buffering-off", N, "uwsgi_read_timeout 30s;", "uwsgi_buffering off;", 42),
     case("uwsgi/no-section", U, "[uwsgi]", "[uwgsi]", 1),
     case("uwsgi/unknown-option", U, "max-requests = 2000", "max-request = 2000", 14),
     case("uwsgi/no-plugin", U, "plugins = python3\n", "", 8),
